@@ -1,0 +1,69 @@
+// Bundles the CLI with esbuild into dist/: one minified file starts several times faster than hundreds of modules
+// from node_modules, and the built-in chart is precompiled into it (Handlebars specs, ajv standalone validator) so
+// no compiler loads at start-up (DESIGN.md, "Start-up is a feature"). Libraries only some commands need stay behind
+// dynamic imports, which esbuild splits into chunks loaded on demand.
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import { build, type Plugin } from 'esbuild';
+import Handlebars from 'handlebars';
+import { AJV_OPTIONS } from '../chart/compile.ts';
+import { loadChart } from '../chart/load.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function builtinChartPlugin(): Plugin {
+  return {
+    name: 'rayctl-builtin-chart',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^rayctl:(builtin-chart|values-validator)$/ }, (args) => ({
+        path: args.path,
+        namespace: 'rayctl-virtual',
+      }));
+      pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () => {
+        const chart = loadChart(root);
+        const specs = [...chart.templates, ...chart.partials]
+          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, { strict: false })}`)
+          .join(',\n');
+        return {
+          contents: [
+            `import validate from 'rayctl:values-validator';`,
+            `export const chart = ${JSON.stringify(chart)};`,
+            `export const precompiled = { templateSpecs: {${specs}}, validate };`,
+          ].join('\n'),
+          loader: 'js',
+          resolveDir: root,
+        };
+      });
+      pluginBuild.onLoad({ filter: /^rayctl:values-validator$/, namespace: 'rayctl-virtual' }, () => {
+        const { schema } = loadChart(root);
+        const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+        const validate = ajv.compile(schema ?? {});
+        return { contents: standalone.default(ajv, validate), loader: 'js', resolveDir: root };
+      });
+    },
+  };
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { rayctl: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  define: { __RAYCTL_BUNDLED__: 'true' },
+  plugins: [builtinChartPlugin()],
+  // Bundled CommonJS dependencies call require(); give ESM output one.
+  banner: { js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,5 @@
+// The virtual module that src/build/bundle.ts generates: the Ray chart with its templates and schema precompiled.
+declare module 'rayctl:builtin-chart' {
+  export const chart: import('./chart.ts').Chart;
+  export const precompiled: import('./compile.ts').Precompiled;
+}

@@ -1,0 +1,40 @@
+import type { Values } from './tree.ts';
+
+/** Chart.yaml, as Helm's release record stores it (`chart.metadata`). */
+export interface ChartMetadata {
+  apiVersion: string;
+  name: string;
+  version: string;
+  appVersion?: string;
+  description?: string;
+  type?: string;
+  keywords?: string[];
+}
+
+/** One file of the chart, by its path relative to the chart's templates/ directory (e.g. `crds/x.yaml`). */
+export interface ChartFile {
+  name: string;
+  text: string;
+}
+
+/** A chart as loaded from disk: everything rendering and releases need, no file handles. */
+export interface Chart {
+  metadata: ChartMetadata;
+  /** Templates that render objects (`raycluster.yaml.hbs`). */
+  templates: ChartFile[];
+  /** Partials (`_name.hbs`), used as `{{> _name}}`. */
+  partials: ChartFile[];
+  /** CRDs, installed before anything else and never templated. */
+  crds: ChartFile[];
+  /** The default values, parsed, and the file's text with its comments (for `show values`). */
+  defaults: Values;
+  valuesText: string;
+  /** The JSON Schema of the values, if the chart has one. */
+  schema?: object;
+  schemaText?: string;
+}
+
+/** `raycluster.yaml.hbs` → `raycluster.yaml`: the name Helm shows in `# Source:` lines. */
+export function renderedName(templateName: string): string {
+  return templateName.replace(/\.hbs$/, '');
+}

@@ -1,0 +1,96 @@
+import yaml from 'js-yaml';
+import { UserError } from '../errors.ts';
+import { renderedName, type Chart } from './chart.ts';
+import type { CompiledChart } from './compile.ts';
+import { withOwnership, type KubeObject, type ReleaseRef, type RenderedObject } from './objects.ts';
+import { sortForInstall } from './sort.ts';
+import { isPlainObject, type Values } from './tree.ts';
+
+export interface RenderInput {
+  release: ReleaseRef;
+  /** Chart defaults coalesced with the user's values, already validated. */
+  values: Values;
+}
+
+/** What templates see, named as in Helm so chart authors feel at home. */
+interface TemplateContext {
+  Values: Values;
+  Release: { Name: string; Namespace: string; Service: string };
+  Chart: { Name: string; Version: string; AppVersion: string };
+}
+
+/**
+ * Renders the chart's templates into objects in install order, each with Helm's ownership metadata.
+ * Pure: the same chart and input give the same objects, with no I/O.
+ */
+export function renderChart(compiled: CompiledChart, input: RenderInput): RenderedObject[] {
+  const { chart } = compiled;
+  const context: TemplateContext = {
+    Values: input.values,
+    Release: { Name: input.release.name, Namespace: input.release.namespace, Service: 'rayctl' },
+    Chart: { Name: chart.metadata.name, Version: chart.metadata.version, AppVersion: chart.metadata.appVersion ?? '' },
+  };
+  const rendered: RenderedObject[] = [];
+  for (const template of compiled.templates) {
+    const source = `${chart.metadata.name}/templates/${renderedName(template.name)}`;
+    for (const object of parseDocuments(renderTemplate(template, context), source)) {
+      rendered.push({ source, object: withOwnership(object, input.release) });
+    }
+  }
+  return sortForInstall(rendered);
+}
+
+/** The chart's CRDs as objects (not templated, no release ownership: a CRD outlives every release). */
+export function chartCrds(chart: Chart): RenderedObject[] {
+  return chart.crds.flatMap((file) => {
+    // Helm shows CRDs under <chart>/crds/, outside templates/.
+    const source = `${chart.metadata.name}/${file.name}`;
+    return parseDocuments(file.text, source).map((object) => ({ source, object }));
+  });
+}
+
+/** Helm's manifest format: each object as `---`, a `# Source:` line, then its YAML. */
+export function toManifest(objects: readonly RenderedObject[]): string {
+  return objects.map(({ source, object }) => `---\n# Source: ${source}\n${objectToYaml(object)}`).join('');
+}
+
+export function objectToYaml(object: unknown): string {
+  return yaml.dump(object, { lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+function renderTemplate(template: CompiledChart['templates'][number], context: TemplateContext): string {
+  try {
+    return template.render(context);
+  } catch (err) {
+    throw new UserError(`template ${template.name} failed to render: ${(err as Error).message}`);
+  }
+}
+
+function parseDocuments(text: string, source: string): KubeObject[] {
+  let documents: unknown[];
+  try {
+    documents = yaml.loadAll(text, null, { filename: source });
+  } catch (err) {
+    throw new UserError(`${source} did not render valid YAML: ${(err as Error).message}`);
+  }
+  return documents
+    .filter((document) => document !== null && document !== undefined)
+    .map((document, index) => {
+      if (!isKubeObject(document)) {
+        throw new UserError(
+          `${source} document ${index + 1} is not a Kubernetes object: it needs apiVersion, kind and metadata.name`,
+        );
+      }
+      return document;
+    });
+}
+
+function isKubeObject(value: unknown): value is KubeObject {
+  return (
+    isPlainObject(value) &&
+    typeof value.apiVersion === 'string' &&
+    typeof value.kind === 'string' &&
+    isPlainObject(value.metadata) &&
+    typeof value.metadata.name === 'string'
+  );
+}

@@ -1,0 +1,109 @@
+import type { ErrorObject } from 'ajv';
+import { ValidationError } from '../errors.ts';
+import type { CompiledChart } from './compile.ts';
+import { kebabCase } from './helpers.ts';
+import { parseQuantity } from './quantity.ts';
+import { describeType, isPlainObject, type Values } from './tree.ts';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Checks merged values against the chart's JSON Schema and then the rules a schema cannot say. Every problem is
+ * reported at once, each naming its path (`podTypes.rayWorkerType.minWorkers`) and what is allowed.
+ */
+export function validateValues(compiled: CompiledChart, values: Values): void {
+  const problems = compiled.validate(values).map(describeSchemaError);
+  // The rules read fields the schema guarantees; run them only on values that passed it.
+  if (problems.length === 0) problems.push(...rayRules(values));
+  if (problems.length > 0) {
+    throw new ValidationError('values', problems, 'see the allowed keys and types with `rayctl show schema`');
+  }
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const path = error.instancePath.split('/').slice(1).map(unescapePointer).join('.');
+  const at = (key: string) => (path ? `${path}.${key}` : key);
+  const got = `got ${describeType(error.data)}`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'type':
+      return `${path} must be ${article(String(params.type).replace(',', ' or '))}, ${got}`;
+    case 'minimum':
+      return `${path} must be ≥ ${String(params.limit)}, ${got}`;
+    case 'maximum':
+      return `${path} must be ≤ ${String(params.limit)}, ${got}`;
+    case 'required':
+      return `${at(String(params.missingProperty))} is required`;
+    case 'additionalProperties': {
+      const properties = (error.parentSchema as { properties?: object } | undefined)?.properties;
+      const allowed = properties ? `; allowed: ${Object.keys(properties).join(', ')}` : '';
+      return `${at(String(params.additionalProperty))} is not a known key${allowed}`;
+    }
+    case 'enum':
+      return `${path} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, ${got}`;
+    case 'minLength':
+      return `${path} must not be empty`;
+    case 'minProperties':
+      return `${path} must have at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`;
+    case 'pattern':
+      return `${path} must match ${String(params.pattern)}, ${got}`;
+    default:
+      return `${path || 'values'} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/** Rules across fields, for the Ray chart's keys; a rule whose keys a chart lacks does not apply. */
+function rayRules(values: Values): string[] {
+  const problems: string[] = [];
+  if (values.operatorOnly === true && values.clusterOnly === true) {
+    problems.push(
+      'operatorOnly and clusterOnly cannot both be true: operatorOnly installs only the operator, clusterOnly only the RayCluster',
+    );
+  }
+  if (typeof values.operatorNamespace === 'string' && !isDnsLabel(values.operatorNamespace)) {
+    problems.push(`operatorNamespace must be a namespace name (DNS label), got "${values.operatorNamespace}"`);
+  }
+  const podTypes = isPlainObject(values.podTypes) ? values.podTypes : {};
+  const typeNames = Object.keys(podTypes);
+  if (typeof values.headPodType === 'string' && isPlainObject(values.podTypes) && !(values.headPodType in podTypes)) {
+    problems.push(`headPodType must name a key of podTypes (${typeNames.join(', ')}), got "${values.headPodType}"`);
+  }
+  for (const [name, podType] of Object.entries(podTypes)) {
+    if (!isPlainObject(podType)) continue;
+    const path = `podTypes.${name}`;
+    if (!isDnsLabel(kebabCase(name))) {
+      problems.push(
+        `${path}: the pod type name becomes "${kebabCase(name)}" in pod names, which must be a DNS label (letters, digits, "-", at most 63)`,
+      );
+    }
+    const { minWorkers, maxWorkers } = podType;
+    if (typeof minWorkers === 'number' && typeof maxWorkers === 'number' && minWorkers > maxWorkers) {
+      problems.push(`${path}.minWorkers must be ≤ maxWorkers (${maxWorkers}), got ${minWorkers}`);
+    }
+    if (typeof minWorkers === 'number' && maxWorkers === undefined && minWorkers > 0) {
+      problems.push(`${path}.minWorkers must be ≤ maxWorkers (unset, so 0), got ${minWorkers}`);
+    }
+    for (const field of ['CPU', 'memory'] as const) {
+      const value = podType[field];
+      if (value === undefined) continue;
+      const amount = parseQuantity(value);
+      if (amount === undefined || amount < 0) {
+        const example = field === 'CPU' ? '1, "500m"' : '"1Gi", "512Mi"';
+        problems.push(`${path}.${field} must be a Kubernetes quantity such as ${example}, got ${JSON.stringify(value)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+function isDnsLabel(text: string): boolean {
+  return text.length <= 63 && DNS_LABEL.test(text);
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}

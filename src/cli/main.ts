@@ -1,0 +1,57 @@
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError, UserError } from '../errors.ts';
+import { packageVersion } from '../paths.ts';
+import { showCommand } from './commands/show.ts';
+import { templateCommand } from './commands/template.ts';
+import { configureColours, printError } from './output.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('rayctl')
+    .description('Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm\'s format), run its operator.')
+    .version(`rayctl ${packageVersion()}`, '--version', "print rayctl's version")
+    .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError('(run "rayctl help <command>" for usage)')
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      `
+Examples (from "Ray Operator Advanced Configuration"):
+  rayctl template example-cluster -n ray --cluster-only       # manifests for kubectl apply
+  rayctl show values                                          # the chart's values, with comments`,
+    );
+  program.addCommand(templateCommand());
+  program.addCommand(showCommand());
+  // Usage errors exit 2 (like a shell builtin); commander's own default is 1.
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  configureColours();
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return exitCodeFor(err, argv.includes('--debug'));
+  }
+}
+
+function exitCodeFor(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed the message (or the help/version that was asked for).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof UserError) {
+    printError(err.message, err.hint);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+  printError(err instanceof Error ? err.message : String(err), 'this looks like a bug in rayctl; rerun with --debug and report it');
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
