@@ -12,9 +12,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * reported at once, each naming its path (`podTypes.rayWorkerType.minWorkers`) and what is allowed.
  */
 export function validateValues(compiled: CompiledChart, values: Values): void {
-  const problems = compiled.validate(values).map(describeSchemaError);
-  // The rules read fields the schema guarantees; run them only on values that passed it.
-  if (problems.length === 0) problems.push(...rayRules(values));
+  // The rules check the types they read, so they run even when the schema failed: the user sees every problem.
+  const problems = [...compiled.validate(values).map(describeSchemaError), ...rayRules(values)];
   if (problems.length > 0) {
     throw new ValidationError('values', problems, 'see the allowed keys and types with `rayctl show schema`');
   }
@@ -85,7 +84,7 @@ function rayRules(values: Values): string[] {
     }
     for (const field of ['CPU', 'memory'] as const) {
       const value = podType[field];
-      if (value === undefined) continue;
+      if (typeof value !== 'string' && typeof value !== 'number') continue;
       const amount = parseQuantity(value);
       if (amount === undefined || amount < 0) {
         const example = field === 'CPU' ? '1, "500m"' : '"1Gi", "512Mi"';

@@ -323,7 +323,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
   writeState(state);
   ownedClusters.set(dir, state);
   installHooks(opts.handleSignals ?? true);
-  state.reaperPid = startReaper(process.pid, join(dir, pidsFileName), join(dir, 'reaper.log'));
+  state.reaperPid = startReaper(process.pid, join(dir, pidsFileName), dir);
   writeState(state);
 
   const admin = adminClient(state);

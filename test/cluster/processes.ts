@@ -86,31 +86,25 @@ export async function tailOf(file: string, lines = 30): Promise<string> {
 
 /**
  * A watchdog for when the owning process dies without cleaning up (SIGKILL, crash): it waits for
- * the owner to go away, then kills every process group listed in pidsFile. A clean stop deletes
+ * the owner to go away, then kills every process group listed in pidsFile and removes the cluster's
+ * dir (unless RAYCTL_KEEP_CLUSTER is set). A clean stop deletes
  * pidsFile first, which tells the watchdog to exit quietly.
  */
-export function startReaper(ownerPid: number, pidsFile: string, log: string): number {
+export function startReaper(ownerPid: number, pidsFile: string, clusterDir: string): number {
   const script = [
-    'owner=$1; list=$2',
+    'owner=$1; list=$2; dir=$3; keep=$4',
     'while kill -0 "$owner" 2>/dev/null && [ -f "$list" ]; do sleep 1; done',
     '[ -f "$list" ] || exit 0',
-    'echo "owner $owner is gone: killing the process groups in $list"',
     'for p in $(cat "$list"); do kill -TERM -- "-$p" 2>/dev/null; done',
     'sleep 3',
     'for p in $(cat "$list"); do kill -KILL -- "-$p" 2>/dev/null; done',
+    '[ -n "$keep" ] || rm -rf -- "$dir"',
   ].join('\n');
-  const fd = openSync(log, 'a');
-  try {
-    const child = spawn('bash', ['-c', script, 'rayctl-cluster-reaper', String(ownerPid), pidsFile], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    if (child.pid === undefined) throw new Error('could not start the cluster reaper (bash)');
-    child.unref();
-    return child.pid;
-  } finally {
-    closeSync(fd);
-  }
+  const args = ['-c', script, 'rayctl-cluster-reaper', String(ownerPid), pidsFile, clusterDir, process.env.RAYCTL_KEEP_CLUSTER ?? ''];
+  const child = spawn('bash', args, { detached: true, stdio: 'ignore' });
+  if (child.pid === undefined) throw new Error('could not start the cluster reaper (bash)');
+  child.unref();
+  return child.pid;
 }
 
 export function writePidsFile(file: string, pids: number[]): void {
