@@ -56,7 +56,9 @@ export async function compileChart(chart: Chart, precompiled?: Precompiled): Pro
 
 async function compileValidator(schema: object | undefined): Promise<ValuesValidator> {
   if (!schema) return () => [];
-  const { Ajv } = await import('ajv');
+  const ajv = await import('ajv');
+  // CommonJS interop: Node gives the named export; the bundle gives only the default (module.exports, the class).
+  const Ajv = (ajv.Ajv as typeof ajv.Ajv | undefined) ?? (ajv.default as unknown as typeof ajv.Ajv);
   return wrapValidator(new Ajv(AJV_OPTIONS).compile(schema));
 }
 
