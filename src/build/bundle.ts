@@ -25,7 +25,8 @@ function builtinChartPlugin(): Plugin {
       pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () => {
         const chart = loadChart(root);
         const specs = [...chart.templates, ...chart.partials]
-          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, { strict: false })}`)
+          // precompile() returns JavaScript source text (its typings say TemplateSpecification).
+          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, { strict: false }) as unknown as string}`)
           .join(',\n');
         return {
           contents: [

@@ -76,7 +76,7 @@ function wrapValidator(validate: Precompiled['validate']): ValuesValidator {
 function helpersFor(env: HandlebarsEnv): Record<string, HelperDelegate> {
   return Object.fromEntries(
     Object.entries(TEMPLATE_HELPERS).map(([name, helper]) => {
-      const call = helper as (...args: unknown[]) => unknown;
+      const call: (...args: unknown[]) => unknown = helper;
       const delegate = WRITING_HELPERS.has(name)
         ? (...args: unknown[]) => new env.SafeString(String(call(...args.slice(0, -1))))
         : (...args: unknown[]) => call(...args.slice(0, -1));

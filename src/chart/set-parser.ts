@@ -100,7 +100,8 @@ class SetParser {
         return;
       case '.': {
         this.pos++;
-        const child = isPlainObject(list[index]) ? (list[index] as Values) : {};
+        const existing = list[index];
+        const child = isPlainObject(existing) ? existing : {};
         list[index] = child;
         this.parseInMap(child);
         return;
