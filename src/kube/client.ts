@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../errors.ts';
+import { describeCall, KubeError, type KubeCall } from './errors.ts';
+
+export interface ConnectOptions {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface RequestOptionsExtra {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Accept header; e.g. metadata-only lists. Default application/json. */
+  accept?: string;
+  /** Milliseconds before the call is abandoned. */
+  timeoutMs?: number;
+}
+
+/** Kubernetes' Status object, the body of every error response. */
+interface Status {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The one way rayctl talks to an API server. @kubernetes/client-node reads the kubeconfig and supplies credentials
+ * (certificates, tokens, exec plugins); requests are plain JSON over HTTPS, which is much faster than the
+ * library's generated models for large lists.
+ */
+export class KubeClient {
+  /** Keep-alive: a command makes many calls and one TLS handshake serves them all. Made on first use. */
+  private agent: Agent | undefined;
+
+  private constructor(
+    private readonly config: KubeConfig,
+    /** The kubeconfig context in use, for messages. */
+    readonly contextName: string,
+    readonly server: string,
+    /** The context's namespace, or "default": where a command works without -n. */
+    readonly defaultNamespace: string,
+  ) {}
+
+  static async connect(options: ConnectOptions = {}): Promise<KubeClient> {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const config = new KubeConfig();
+    loadConfig(config, options.kubeconfig);
+    if (options.context !== undefined) {
+      const names = config.getContexts().map((c) => c.name);
+      if (!names.includes(options.context)) {
+        throw new UserError(
+          `kubeconfig has no context "${options.context}"`,
+          names.length > 0 ? `contexts: ${names.join(', ')}` : 'the kubeconfig defines no contexts',
+        );
+      }
+      config.setCurrentContext(options.context);
+    }
+    const contextName = config.getCurrentContext();
+    const context = config.getContextObject(contextName);
+    const cluster = config.getCurrentCluster();
+    if (!context || !cluster) {
+      throw new UserError(
+        `kubeconfig has no usable current context${contextName ? ` ("${contextName}" names no cluster)` : ''}`,
+        'pick one with --kube-context NAME or `kubectl config use-context NAME`',
+      );
+    }
+    return new KubeClient(config, contextName, cluster.server.replace(/\/+$/, ''), context.namespace ?? 'default');
+  }
+
+  /** Sends one request and returns the parsed JSON body; error statuses become a KubeError naming the call. */
+  async request<T>(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra = {}): Promise<T> {
+    const response = await this.send(method, path, call, extra);
+    const text = await readBody(response);
+    const status = response.statusCode ?? 0;
+    if (status >= 400) throw this.errorFor(call, status, text);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
+  async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<IncomingMessage> {
+    const response = await this.send('GET', path, call, { query, timeoutMs: 0 });
+    const status = response.statusCode ?? 0;
+    if (status >= 400) throw this.errorFor(call, status, await readBody(response));
+    return response;
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+
+  private async send(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra): Promise<IncomingMessage> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(extra.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const body = extra.body === undefined ? undefined : JSON.stringify(extra.body);
+    const options: RequestOptions & { agent?: Agent } = {
+      method,
+      headers: {
+        Accept: extra.accept ?? 'application/json',
+        'User-Agent': 'rayctl',
+        ...(body === undefined ? {} : { 'Content-Type': extra.contentType ?? 'application/json' }),
+      },
+    };
+    await this.config.applyToHTTPSOptions(options);
+    const isHttps = url.protocol === 'https:';
+    if (isHttps) {
+      // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
+      this.agent ??= new Agent({ ...agentTlsOptions(options as Record<string, unknown>), keepAlive: true, maxSockets: 16 });
+      options.agent = this.agent;
+    }
+    const timeoutMs = extra.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)(url, options, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.unreachable(call, err)));
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      }
+      req.end(body);
+    });
+  }
+
+  private errorFor(call: KubeCall, status: number, text: string): KubeError {
+    let parsed: Status = {};
+    try {
+      parsed = JSON.parse(text) as Status;
+    } catch {
+      parsed = { message: text.trim().slice(0, 300) };
+    }
+    const reason = parsed.reason ?? '';
+    const detail = parsed.message ?? `HTTP ${status}`;
+    switch (status) {
+      case 401:
+        return new KubeError(
+          `the API server at ${this.server} rejected the credentials of context "${this.contextName}" (expired or invalid) while trying to ${describeCall(call)}`,
+          call,
+          status,
+          reason || 'Unauthorized',
+          'refresh the credentials (for a cloud cluster, rerun its get-credentials command) or choose another --kube-context',
+        );
+      case 403:
+        return new KubeError(
+          `forbidden: cannot ${describeCall(call)} (context "${this.contextName}"): ${detail}`,
+          call,
+          status,
+          reason || 'Forbidden',
+          'ask a cluster admin for this permission, or use a context that has it',
+        );
+      default:
+        return new KubeError(`cannot ${describeCall(call)}: ${detail}`, call, status, reason);
+    }
+  }
+
+  private unreachable(call: KubeCall, err: NodeJS.ErrnoException): KubeError {
+    const why =
+      err.code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : err.code === 'ENOTFOUND'
+          ? 'host not found'
+          : err.code === 'ETIMEDOUT'
+            ? 'timed out'
+            : err.message;
+    return new KubeError(
+      `cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}") to ${describeCall(call)}: ${why}`,
+      call,
+      0,
+      'Unreachable',
+      'is the cluster running? check `kubectl cluster-info`, or choose another --kubeconfig / --kube-context',
+    );
+  }
+}
+
+/**
+ * Loads the kubeconfig as kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster
+ * service account. client-node would silently fall back to http://localhost:8080; we say what is missing instead.
+ */
+function loadConfig(config: KubeConfig, explicit: string | undefined): void {
+  if (explicit !== undefined) {
+    if (!existsSync(explicit)) throw new UserError(`kubeconfig ${explicit} (from --kubeconfig) does not exist`);
+    config.loadFromFile(explicit);
+    return;
+  }
+  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (fromEnv.length > 0) {
+    if (!fromEnv.some((p) => existsSync(p))) {
+      throw new UserError(`KUBECONFIG names no existing file (${fromEnv.join(delimiter)})`, 'fix KUBECONFIG or pass --kubeconfig');
+    }
+    config.loadFromDefault();
+    return;
+  }
+  if (existsSync(join(homedir(), '.kube', 'config'))) {
+    config.loadFromDefault();
+    return;
+  }
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
+    config.loadFromCluster();
+    return;
+  }
+  throw new UserError(
+    'no kubeconfig found: KUBECONFIG is unset and ~/.kube/config does not exist',
+    'point rayctl at a cluster with --kubeconfig FILE or KUBECONFIG, or create ~/.kube/config',
+  );
+}
+
+/** The TLS parts of request options, so the keep-alive agent presents the same client identity. */
+function agentTlsOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const tls: Record<string, unknown> = {};
+  for (const key of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']) {
+    if (options[key] !== undefined) tls[key] = options[key];
+  }
+  return tls;
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => (text += chunk));
+    response.on('end', () => resolve(text));
+    response.on('error', reject);
+  });
+}

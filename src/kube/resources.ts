@@ -1,0 +1,158 @@
+import type { KubeObject } from '../chart/objects.ts';
+import { UserError } from '../errors.ts';
+import type { KubeClient } from './client.ts';
+import { isNotFound, type KubeCall } from './errors.ts';
+
+/** How the API server serves one kind: its REST plural and whether objects live in a namespace. */
+export interface ResourceInfo {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+interface ApiResourceList {
+  resources: { name: string; kind: string; namespaced: boolean }[];
+}
+
+/** Maps apiVersion + kind to REST paths by asking the API server once per apiVersion (like kubectl's discovery). */
+export class Discovery {
+  private readonly lists = new Map<string, Promise<ApiResourceList | undefined>>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const found = await this.find(apiVersion, kind);
+    if (!found) {
+      throw new UserError(
+        `the cluster does not serve ${kind} (${apiVersion})`,
+        apiVersion === 'cluster.ray.io/v1' ? 'install the RayCluster CRD: rayctl show crds | kubectl apply -f -' : undefined,
+      );
+    }
+    return found;
+  }
+
+  /** Like resource(), but undefined when the cluster does not serve the kind (e.g. the CRD is not installed). */
+  async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    let list = this.lists.get(apiVersion);
+    if (!list) {
+      list = this.fetch(apiVersion);
+      this.lists.set(apiVersion, list);
+    }
+    const entry = (await list)?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
+    return entry && { apiVersion, kind, plural: entry.name, namespaced: entry.namespaced };
+  }
+
+  /** Forget what was learnt, e.g. after installing a CRD. */
+  reset(): void {
+    this.lists.clear();
+  }
+
+  private async fetch(apiVersion: string): Promise<ApiResourceList | undefined> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    try {
+      return await this.client.request<ApiResourceList>('GET', path, { verb: 'discover', resource: apiVersion });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+/** `/apis/apps/v1/namespaces/ns/deployments/name`; without a name, the collection. */
+export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
+  const base = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
+  const scope = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${scope}/${info.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+export function callFor(info: ResourceInfo, verb: string, object?: { metadata: { name: string; namespace?: string } }): KubeCall {
+  return {
+    verb,
+    resource: info.plural,
+    ...(object?.metadata.name ? { name: object.metadata.name } : {}),
+    ...(info.namespaced && object?.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
+/** Typed helpers over the client for whole objects. */
+export class Objects {
+  constructor(
+    readonly client: KubeClient,
+    readonly discovery: Discovery,
+  ) {}
+
+  /** Server-side apply: the API server merges our fields and records us as their manager. */
+  async apply(
+    object: KubeObject,
+    options: { fieldManager: string; force?: boolean; dryRun?: boolean },
+  ): Promise<KubeObject> {
+    const info = await this.discovery.resource(object.apiVersion, object.kind);
+    return this.client.request<KubeObject>(
+      'PATCH',
+      resourcePath(info, object.metadata.namespace, object.metadata.name),
+      callFor(info, 'apply', object),
+      {
+        body: object,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: options.fieldManager, force: options.force ? true : undefined, dryRun: options.dryRun ? 'All' : undefined },
+      },
+    );
+  }
+
+  /** The live object, or undefined if it does not exist (or its kind is not served). */
+  async get(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
+    const info = await this.discovery.find(object.apiVersion, object.kind);
+    if (!info) return undefined;
+    try {
+      return await this.client.request<KubeObject>(
+        'GET',
+        resourcePath(info, object.metadata.namespace, object.metadata.name),
+        callFor(info, 'get', object),
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Deletes; true if it existed. Background propagation: dependents go after the owner, as kubectl does. */
+  async delete(
+    object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    options: { dryRun?: boolean; propagation?: 'Background' | 'Foreground' | 'Orphan' } = {},
+  ): Promise<boolean> {
+    const info = await this.discovery.find(object.apiVersion, object.kind);
+    if (!info) return false;
+    try {
+      await this.client.request(
+        'DELETE',
+        resourcePath(info, object.metadata.namespace, object.metadata.name),
+        callFor(info, 'delete', object),
+        {
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagation ?? 'Background' },
+          query: { dryRun: options.dryRun ? 'All' : undefined },
+        },
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<T[]> {
+    const info = await this.discovery.find(apiVersion, kind);
+    if (!info) return [];
+    const result = await this.client.request<{ items: T[] }>(
+      'GET',
+      resourcePath(info, options.namespace),
+      { verb: 'list', resource: info.plural, ...(options.namespace ? { namespace: options.namespace } : {}) },
+      { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } },
+    );
+    return result.items;
+  }
+}
