@@ -365,6 +365,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       // The default reconciler would publish 127.0.0.1 as the endpoint of the kubernetes Service,
       // which Endpoints validation rejects; nothing in tests reaches the API server through it.
       '--endpoint-reconciler-type=none',
+      // That plugin taints new nodes not-ready until node-lifecycle-controller sees them Ready; we run
+      // no node-lifecycle-controller (see controllers), so the taint would never go and nothing would schedule.
+      '--disable-admission-plugins=TaintNodesByCondition',
       '--allow-privileged=true',
       '--profiling=false',
       `--cert-dir=${join(dir, 'kube-apiserver-certs')}`,

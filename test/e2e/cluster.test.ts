@@ -1,10 +1,10 @@
 // Proof that the local control plane behaves like a real cluster: controllers, scheduler, kwok
 // pods, garbage collection, namespace deletion, pods/log, RBAC and both helms, against the real
 // kube-apiserver. No mocks; eventual states are polled with timeouts.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,8 @@ const run = promisify(execFile);
 const cluster = await testCluster();
 const kube = admin(cluster);
 const tinyChart = fileURLToPath(new URL('../fixtures/tiny-chart', import.meta.url));
+const scratch = await mkdtemp(join(tmpdir(), 'rayctl-e2e-cluster-'));
+after(() => rm(scratch, { recursive: true, force: true }));
 
 interface Condition {
   type: string;
@@ -101,7 +103,7 @@ describe('local control plane', () => {
     await kube.json('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'talker' }, spec: podSpec('main') });
     await eventually('pod talker Running and Ready', async () => isReady(await kube.get<Pod>(`/api/v1/namespaces/${ns}/pods/talker`)), 60_000);
 
-    const logFile = join(await mkdtemp(join(tmpdir(), 'rayctl-podlog-')), 'talker.log');
+    const logFile = join(scratch, 'talker.log');
     await writeFile(logFile, '2026-01-01T00:00:00Z stdout F first line\n2026-01-01T00:00:01Z stderr F second line\n');
     await cluster.setPodLog(ns, 'talker', logFile);
 
@@ -161,7 +163,7 @@ describe('local control plane', () => {
 
   for (const [helm, version] of [['helm3', 'v3.22.0'], ['helm4', 'v4.3.1']] as const) {
     it(`${helm} ${version} installs and lists a chart`, async () => {
-      const helmHome = await mkdtemp(join(tmpdir(), `rayctl-${helm}-`));
+      const helmHome = join(scratch, helm);
       const env = {
         ...process.env,
         KUBECONFIG: cluster.kubeconfig,
