@@ -1,6 +1,6 @@
 import type { CompiledChart } from '../chart/compile.ts';
 import type { ReleaseRef, RenderedObject } from '../chart/objects.ts';
-import { chartCrds, renderChart } from '../chart/render.ts';
+import { chartCrds, renderChart, renderNotes } from '../chart/render.ts';
 import type { Values } from '../chart/tree.ts';
 import { validateValues } from '../chart/validate.ts';
 import { coalesceValues } from '../chart/values.ts';
@@ -12,11 +12,14 @@ export interface RenderedRelease {
   objects: RenderedObject[];
   /** The chart's CRDs, kept apart because they are installed once and never upgraded by a release. */
   crds: RenderedObject[];
+  /** NOTES.txt rendered for this release. */
+  notes: string;
 }
 
 /** The one path from user values to objects, shared by template, install and upgrade. */
 export function renderRelease(compiled: CompiledChart, release: ReleaseRef, userValues: Values): RenderedRelease {
   const values = coalesceValues(userValues, compiled.chart.defaults);
   validateValues(compiled, values);
-  return { values, objects: renderChart(compiled, { release, values }), crds: chartCrds(compiled.chart) };
+  const input = { release, values };
+  return { values, objects: renderChart(compiled, input), crds: chartCrds(compiled.chart), notes: renderNotes(compiled, input) };
 }

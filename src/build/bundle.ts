@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import Handlebars from 'handlebars';
-import { AJV_OPTIONS } from '../chart/compile.ts';
+import { AJV_OPTIONS, compileOptions } from '../chart/compile.ts';
 import { loadChart } from '../chart/load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,9 +24,9 @@ function builtinChartPlugin(): Plugin {
       }));
       pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () => {
         const chart = loadChart(root);
-        const specs = [...chart.templates, ...chart.partials]
+        const specs = [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])]
           // precompile() returns JavaScript source text (its typings say TemplateSpecification).
-          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, { strict: false }) as unknown as string}`)
+          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, compileOptions(file.name)) as unknown as string}`)
           .join(',\n');
         return {
           contents: [

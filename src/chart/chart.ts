@@ -22,6 +22,8 @@ export interface Chart {
   metadata: ChartMetadata;
   /** Templates that render objects (`raycluster.yaml.hbs`). */
   templates: ChartFile[];
+  /** NOTES.txt.hbs: text shown after install and by `get notes` (plain text, not YAML). */
+  notes?: ChartFile;
   /** Partials (`_name.hbs`), used as `{{> _name}}`. */
   partials: ChartFile[];
   /** CRDs, installed before anything else and never templated. */
@@ -33,6 +35,8 @@ export interface Chart {
   schema?: object;
   schemaText?: string;
 }
+
+export const NOTES_TEMPLATE = 'NOTES.txt.hbs';
 
 /** `raycluster.yaml.hbs` → `raycluster.yaml`: the name Helm shows in `# Source:` lines. */
 export function renderedName(templateName: string): string {

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { HelperDelegate, TemplateDelegate } from 'handlebars';
-import type { Chart } from './chart.ts';
+import { NOTES_TEMPLATE, type Chart } from './chart.ts';
 import { TEMPLATE_HELPERS, WRITING_HELPERS } from './helpers.ts';
 
 /** Validates values against the chart's schema; returns the problems (empty when valid). */
@@ -18,6 +18,8 @@ export interface Precompiled {
 export interface CompiledChart {
   chart: Chart;
   templates: { name: string; render: (context: object) => string }[];
+  /** Renders NOTES.txt (plain text, so without HTML escaping); absent if the chart has none. */
+  notes?: (context: object) => string;
   validate: ValuesValidator;
 }
 
@@ -41,7 +43,7 @@ export async function compileChart(chart: Chart, precompiled?: Precompiled): Pro
     const spec = precompiled?.templateSpecs[name];
     if (spec) return env.template(spec);
     if (!env.compile) throw new Error(`template ${name} was not precompiled`);
-    return env.compile(text, { strict: false });
+    return env.compile(text, compileOptions(name));
   };
   env.registerHelper(helpersFor(env));
   for (const partial of chart.partials) {
@@ -50,6 +52,7 @@ export async function compileChart(chart: Chart, precompiled?: Precompiled): Pro
   return {
     chart,
     templates: chart.templates.map((file) => ({ name: file.name, render: compileFile(file.name, file.text) })),
+    ...(chart.notes ? { notes: compileFile(chart.notes.name, chart.notes.text) } : {}),
     validate: precompiled ? wrapValidator(precompiled.validate) : await compileValidator(chart.schema),
   };
 }
@@ -60,6 +63,11 @@ async function compileValidator(schema: object | undefined): Promise<ValuesValid
   // CommonJS interop: Node gives the named export; the bundle gives only the default (module.exports, the class).
   const Ajv = (ajv.Ajv as typeof ajv.Ajv | undefined) ?? (ajv.default as unknown as typeof ajv.Ajv);
   return wrapValidator(new Ajv(AJV_OPTIONS).compile(schema));
+}
+
+/** Options for Handlebars' compiler, the same in the build's precompile: NOTES is text, so it is not escaped. */
+export function compileOptions(name: string): { strict: false; noEscape: boolean } {
+  return { strict: false, noEscape: name === NOTES_TEMPLATE };
 }
 
 /** The same options at run time and in the build's standalone code: error messages read `data`/`parentSchema`. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
-import type { Chart, ChartFile, ChartMetadata } from './chart.ts';
+import { NOTES_TEMPLATE, type Chart, type ChartFile, type ChartMetadata } from './chart.ts';
 import { compileChart, type CompiledChart } from './compile.ts';
 import { isPlainObject } from './tree.ts';
 import { parseValuesFile } from './values.ts';
@@ -57,7 +57,8 @@ export function loadChart(dir: string): Chart {
   const schemaText = existsSync(schemaFile) ? readFileSync(schemaFile, 'utf8') : undefined;
   return {
     metadata,
-    templates: hbsFiles.filter((name) => !name.startsWith('_')).map(read),
+    templates: hbsFiles.filter((name) => !name.startsWith('_') && name !== NOTES_TEMPLATE).map(read),
+    ...(hbsFiles.includes(NOTES_TEMPLATE) ? { notes: read(NOTES_TEMPLATE) } : {}),
     partials: hbsFiles.filter((name) => name.startsWith('_')).map(read),
     crds,
     defaults: parseValuesFile(valuesText, valuesFile),

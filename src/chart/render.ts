@@ -25,11 +25,7 @@ interface TemplateContext {
  */
 export function renderChart(compiled: CompiledChart, input: RenderInput): RenderedObject[] {
   const { chart } = compiled;
-  const context: TemplateContext = {
-    Values: input.values,
-    Release: { Name: input.release.name, Namespace: input.release.namespace, Service: 'rayctl' },
-    Chart: { Name: chart.metadata.name, Version: chart.metadata.version, AppVersion: chart.metadata.appVersion ?? '' },
-  };
+  const context = templateContext(compiled, input);
   const rendered: RenderedObject[] = [];
   for (const template of compiled.templates) {
     const source = `${chart.metadata.name}/templates/${renderedName(template.name)}`;
@@ -38,6 +34,25 @@ export function renderChart(compiled: CompiledChart, input: RenderInput): Render
     }
   }
   return sortForInstall(rendered);
+}
+
+/** The chart's NOTES.txt for this release, or "" if it has none. */
+export function renderNotes(compiled: CompiledChart, input: RenderInput): string {
+  if (!compiled.notes) return '';
+  try {
+    return compiled.notes(templateContext(compiled, input));
+  } catch (err) {
+    throw new UserError(`template NOTES.txt.hbs failed to render: ${(err as Error).message}`);
+  }
+}
+
+function templateContext(compiled: CompiledChart, input: RenderInput): TemplateContext {
+  const { metadata } = compiled.chart;
+  return {
+    Values: input.values,
+    Release: { Name: input.release.name, Namespace: input.release.namespace, Service: 'rayctl' },
+    Chart: { Name: metadata.name, Version: metadata.version, AppVersion: metadata.appVersion ?? '' },
+  };
 }
 
 /** The chart's CRDs as objects (not templated, no release ownership: a CRD outlives every release). */

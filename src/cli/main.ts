@@ -1,8 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { packageVersion } from '../paths.ts';
+import { getCommand } from './commands/get.ts';
+import { historyCommand } from './commands/history.ts';
+import { installCommand } from './commands/install.ts';
+import { listCommand } from './commands/list.ts';
+import { rollbackCommand } from './commands/rollback.ts';
 import { showCommand } from './commands/show.ts';
+import { statusCommand } from './commands/status.ts';
 import { templateCommand } from './commands/template.ts';
+import { uninstallCommand } from './commands/uninstall.ts';
+import { upgradeCommand } from './commands/upgrade.ts';
 import { configureColours, printError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -22,8 +30,20 @@ Examples (from "Ray Operator Advanced Configuration"):
   rayctl template example-cluster -n ray --cluster-only       # manifests for kubectl apply
   rayctl show values                                          # the chart's values, with comments`,
     );
-  program.addCommand(templateCommand());
-  program.addCommand(showCommand());
+  for (const command of [
+    installCommand(),
+    upgradeCommand(),
+    rollbackCommand(),
+    uninstallCommand(),
+    listCommand(),
+    statusCommand(),
+    historyCommand(),
+    getCommand(),
+    templateCommand(),
+    showCommand(),
+  ]) {
+    program.addCommand(command);
+  }
   // Usage errors exit 2 (like a shell builtin); commander's own default is 1.
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();

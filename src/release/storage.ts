@@ -8,6 +8,8 @@ import type { Release, ReleaseStatus } from './model.ts';
 export interface StoredRevision {
   release: Release;
   resourceVersion: string;
+  /** The createdAt label (unix seconds), kept across updates. */
+  createdAt?: string;
 }
 
 interface SecretObject {
@@ -51,14 +53,15 @@ export class ReleaseStorage {
 
   async create(release: Release): Promise<StoredRevision> {
     const name = secretName(release.name, release.version);
+    const createdAt = unixSeconds();
     try {
       const created = await this.client.request<SecretObject>(
         'POST',
         `/api/v1/namespaces/${release.namespace}/secrets`,
         { verb: 'create', resource: 'secrets', namespace: release.namespace, name },
-        { body: this.toSecret(release, { createdAt: unixSeconds() }) },
+        { body: this.toSecret(release, { createdAt }) },
       );
-      return { release, resourceVersion: created.metadata.resourceVersion ?? '' };
+      return { release, resourceVersion: created.metadata.resourceVersion ?? '', createdAt };
     } catch (err) {
       if (isAlreadyExists(err)) {
         throw new ReleaseConflictError(
@@ -73,7 +76,7 @@ export class ReleaseStorage {
   /** Replaces a revision, failing if it changed since `stored` was read. */
   async update(stored: StoredRevision, release: Release): Promise<StoredRevision> {
     const name = secretName(release.name, release.version);
-    const secret = this.toSecret(release, { modifiedAt: unixSeconds() });
+    const secret = this.toSecret(release, { ...(stored.createdAt ? { createdAt: stored.createdAt } : {}), modifiedAt: unixSeconds() });
     secret.metadata.resourceVersion = stored.resourceVersion;
     try {
       const updated = await this.client.request<SecretObject>(
@@ -82,7 +85,7 @@ export class ReleaseStorage {
         { verb: 'update', resource: 'secrets', namespace: release.namespace, name },
         { body: secret },
       );
-      return { release, resourceVersion: updated.metadata.resourceVersion ?? '' };
+      return { release, resourceVersion: updated.metadata.resourceVersion ?? '', ...(stored.createdAt ? { createdAt: stored.createdAt } : {}) };
     } catch (err) {
       if (isConflict(err)) {
         throw new ReleaseConflictError(
@@ -152,7 +155,12 @@ export class ReleaseStorage {
     const data = secret.data?.release;
     if (data === undefined) throw new UserError(`release record ${source} has no data.release`);
     const release = decodeRelease(Buffer.from(data, 'base64').toString('utf8'), source);
-    return { release: { ...release, namespace: release.namespace || secret.metadata.namespace }, resourceVersion: secret.metadata.resourceVersion ?? '' };
+    const createdAt = secret.metadata.labels?.createdAt;
+    return {
+      release: { ...release, namespace: release.namespace || secret.metadata.namespace },
+      resourceVersion: secret.metadata.resourceVersion ?? '',
+      ...(createdAt ? { createdAt } : {}),
+    };
   }
 
   private toSecret(release: Release, timestamps: Record<string, string>): SecretObject & Record<string, unknown> {

@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { objectKey } from '../chart/manifest.ts';
+import type { KubeObject, ReleaseRef, RenderedObject } from '../chart/objects.ts';
+import { sortForUninstall } from '../chart/sort.ts';
+import { UserError } from '../errors.ts';
+import type { ActionContext } from './context.ts';
+import { checkOwnership } from './ownership.ts';
+
+/** rayctl's name as a field manager: `kubectl get -o yaml --show-managed-fields` shows who set what. */
+export const FIELD_MANAGER = 'rayctl';
+const KEEP_POLICY = 'helm.sh/resource-policy';
+
+/** Refuses objects owned by another release before anything is written, so a refusal changes nothing. */
+export async function checkAllOwnership(ctx: ActionContext, release: ReleaseRef, objects: readonly RenderedObject[]): Promise<void> {
+  for (const { object } of objects) {
+    const live = await ctx.objects.get(object);
+    if (live) checkOwnership(live, release);
+  }
+}
+
+export async function ensureNamespace(ctx: ActionContext, namespace: string, create: boolean): Promise<void> {
+  const live = await ctx.objects.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (live) return;
+  if (!create) {
+    throw new UserError(`namespace "${namespace}" does not exist`, 'add --create-namespace, or create it with `kubectl create namespace`');
+  }
+  await ctx.client.request('POST', '/api/v1/namespaces', { verb: 'create', resource: 'namespaces', name: namespace }, {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+  });
+  ctx.progress.info(`created namespace ${namespace}`);
+}
+
+/** Creates the chart's CRDs that do not exist yet and waits until they are served. Existing CRDs are never changed. */
+export async function ensureCrds(ctx: ActionContext, crds: readonly RenderedObject[]): Promise<void> {
+  let created = false;
+  for (const { object } of crds) {
+    if (await ctx.objects.get(object)) continue;
+    await ctx.client.request(
+      'POST',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      { verb: 'create', resource: 'customresourcedefinitions', name: object.metadata.name },
+      { body: object },
+    );
+    ctx.progress.info(`created CustomResourceDefinition ${object.metadata.name}`);
+    await waitEstablished(ctx, object);
+    created = true;
+  }
+  if (created) ctx.objects.discovery.reset();
+}
+
+async function waitEstablished(ctx: ActionContext, crd: KubeObject): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const live = await ctx.objects.get(crd);
+    const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline) throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within 30 s`);
+    ctx.progress.waiting(`waiting for CustomResourceDefinition ${crd.metadata.name} to be established`);
+    await sleep(200);
+  }
+}
+
+/** Server-side applies each object in install order. */
+export async function applyObjects(
+  ctx: ActionContext,
+  objects: readonly RenderedObject[],
+  options: { force?: boolean; dryRun?: boolean } = {},
+): Promise<void> {
+  for (const { object } of objects) {
+    await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, ...options });
+  }
+}
+
+/**
+ * Deletes objects of a previous revision that the new one no longer has, in uninstall order, except those
+ * annotated helm.sh/resource-policy: keep. Returns what it kept.
+ */
+export async function deleteObjects(ctx: ActionContext, objects: readonly RenderedObject[]): Promise<KubeObject[]> {
+  const kept: KubeObject[] = [];
+  for (const { object } of sortForUninstall(objects)) {
+    const live = await ctx.objects.get(object);
+    if (!live) continue;
+    if (live.metadata.annotations?.[KEEP_POLICY] === 'keep') {
+      kept.push(live);
+      continue;
+    }
+    await ctx.objects.delete(object);
+  }
+  return kept;
+}
+
+/** Objects of `previous` that `next` does not render (by kind, namespace and name). */
+export function removedObjects(previous: readonly RenderedObject[], next: readonly RenderedObject[]): RenderedObject[] {
+  const keep = new Set(next.map((o) => objectKey(o.object)));
+  return previous.filter((o) => !keep.has(objectKey(o.object)));
+}

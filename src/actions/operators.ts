@@ -1,0 +1,80 @@
+import type { KubeObject, ReleaseRef } from '../chart/objects.ts';
+import { UserError } from '../errors.ts';
+import type { ActionContext } from './context.ts';
+import { ownerOf } from './ownership.ts';
+
+/** The pod label that marks a Ray operator (the chart's Deployment selects on it). */
+export const OPERATOR_COMPONENT_LABEL = 'cluster.ray.io/component';
+const OPERATOR_COMPONENT = 'operator';
+const NAMESPACE_ENV = 'RAY_OPERATOR_POD_NAMESPACE';
+
+/** A Ray operator: where it runs, what it watches, and which release installed it. */
+export interface OperatorInstance {
+  namespace: string;
+  deployment: string;
+  /** 'cluster' watches every namespace; 'namespace' only its own. */
+  scope: 'cluster' | 'namespace';
+  release?: ReleaseRef;
+}
+
+interface DeploymentShape {
+  metadata: KubeObject['metadata'];
+  spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { env?: { name: string }[] }[] } } };
+}
+
+function asOperator(deployment: DeploymentShape): OperatorInstance | undefined {
+  const template = deployment.spec?.template;
+  if (template?.metadata?.labels?.[OPERATOR_COMPONENT_LABEL] !== OPERATOR_COMPONENT) return undefined;
+  const namespaced = (template.spec?.containers ?? []).some((c) => (c.env ?? []).some((e) => e.name === NAMESPACE_ENV));
+  const release = ownerOf(deployment);
+  return {
+    namespace: deployment.metadata.namespace ?? 'default',
+    deployment: deployment.metadata.name,
+    scope: namespaced ? 'namespace' : 'cluster',
+    ...(release ? { release } : {}),
+  };
+}
+
+/** The operator a rendered release would install, if it installs one. */
+export function renderedOperator(objects: readonly KubeObject[]): OperatorInstance | undefined {
+  for (const object of objects) {
+    if (object.kind !== 'Deployment') continue;
+    const operator = asOperator(object as DeploymentShape);
+    if (operator) return operator;
+  }
+  return undefined;
+}
+
+/** Every Ray operator Deployment in the cluster. */
+export async function findOperators(ctx: ActionContext): Promise<OperatorInstance[]> {
+  const deployments = await ctx.objects.list<DeploymentShape>('apps/v1', 'Deployment');
+  return deployments.map(asOperator).filter((o): o is OperatorInstance => o !== undefined);
+}
+
+export function serves(operator: OperatorInstance, namespace: string): boolean {
+  return operator.scope === 'cluster' || operator.namespace === namespace;
+}
+
+function describe(operator: OperatorInstance): string {
+  const owner = operator.release ? `release "${operator.release.name}" (namespace "${operator.release.namespace}")` : 'a Deployment not installed by rayctl or helm';
+  const scope = operator.scope === 'cluster' ? 'a cluster-scoped Ray operator, which serves every namespace' : `a namespaced Ray operator serving namespace "${operator.namespace}"`;
+  return `${owner} already runs ${scope} (Deployment "${operator.deployment}" in "${operator.namespace}")`;
+}
+
+/**
+ * Two operators whose scopes overlap would fight over the same RayClusters: refuse to install a second one.
+ * Operators of `release` itself (an upgrade) do not count.
+ */
+export function checkOperatorConflict(wanted: OperatorInstance, existing: readonly OperatorInstance[], release: ReleaseRef): void {
+  const others = existing.filter((o) => !(o.release?.name === release.name && o.release.namespace === release.namespace));
+  const clash = others.find((o) =>
+    wanted.scope === 'cluster' ? true : o.scope === 'cluster' || o.namespace === wanted.namespace,
+  );
+  if (!clash) return;
+  throw new UserError(
+    `refusing to install a second Ray operator: ${describe(clash)}; two operators would fight over the same RayClusters`,
+    clash.scope === 'cluster' || clash.namespace === release.namespace
+      ? 'install this release with --cluster-only to let that operator run its Ray cluster'
+      : 'uninstall the other operator first, or install this release with --cluster-only',
+  );
+}

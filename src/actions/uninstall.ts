@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseManifest } from '../chart/manifest.ts';
+import { describeObject, type KubeObject, type ReleaseRef } from '../chart/objects.ts';
+import { UserError } from '../errors.ts';
+import { latest } from '../release/history.ts';
+import type { Release } from '../release/model.ts';
+import type { ActionContext } from './context.ts';
+import { deleteObjects } from './deploy.ts';
+import { renderedOperator, serves, type OperatorInstance } from './operators.ts';
+import { ownerOf } from './ownership.ts';
+
+export interface UninstallRequest {
+  release: ReleaseRef;
+  keepHistory: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  deleteCrds: boolean;
+  /** Uninstall the cluster releases an operator still serves first. */
+  cascade: boolean;
+  /** Proceed despite served clusters or foreign RayClusters. */
+  force: boolean;
+}
+
+const RAYCLUSTER_CRD = 'rayclusters.cluster.ray.io';
+
+/** Deletes a release's objects (kept ones excepted); the release records are the caller's business. */
+export async function uninstallObjects(ctx: ActionContext, release: Release): Promise<KubeObject[]> {
+  return deleteObjects(ctx, parseManifest(release.manifest));
+}
+
+export async function uninstall(ctx: ActionContext, request: UninstallRequest): Promise<{ release: Release; kept: KubeObject[] }> {
+  const { name, namespace } = request.release;
+  const history = await ctx.storage.history(name, namespace);
+  const lastStored = history.at(-1);
+  const last = latest(history.map((r) => r.release));
+  if (!lastStored || !last) {
+    throw new UserError(`release "${name}" not found in namespace "${namespace}"`, 'list releases with `rayctl list -A`');
+  }
+  if (last.info.status === 'uninstalled') {
+    if (!request.keepHistory) {
+      for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
+      return { release: last, kept: [] };
+    }
+    throw new UserError(`release "${name}" is already uninstalled (its history was kept)`, `remove the history with \`rayctl uninstall ${name} -n ${namespace}\``);
+  }
+  await checkServedClusters(ctx, last, request);
+  if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
+
+  let stored = await ctx.storage.update(lastStored, { ...last, info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' } });
+  const objects = parseManifest(last.manifest);
+  const kept = await deleteObjects(ctx, objects);
+  if (request.wait) await waitGone(ctx, objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o))), request.timeoutMs);
+  if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
+
+  const done: Release = {
+    ...stored.release,
+    info: { ...stored.release.info, status: 'uninstalled', deleted: ctx.now().toISOString(), description: 'Uninstallation complete' },
+  };
+  if (request.keepHistory) {
+    stored = await ctx.storage.update(stored, done);
+  } else {
+    for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
+  }
+  return { release: done, kept };
+}
+
+/**
+ * Uninstalling an operator while its clusters exist would leave them unreconciled: refuse and list them, or
+ * uninstall them first (--cascade), or go ahead (--force).
+ */
+async function checkServedClusters(ctx: ActionContext, release: Release, request: UninstallRequest): Promise<void> {
+  const operator = renderedOperator(parseManifest(release.manifest).map((o) => o.object));
+  if (!operator) return;
+  const served = (await servedClusters(ctx, operator)).filter((c) => {
+    const owner = ownerOf(c);
+    return !(owner?.name === release.name && owner.namespace === release.namespace);
+  });
+  if (served.length === 0) return;
+  const listing = served.map((c) => {
+    const owner = ownerOf(c);
+    return `${describeObject(c)}${owner ? ` (release "${owner.name}" in "${owner.namespace}")` : ''}`;
+  });
+  if (request.force) {
+    ctx.progress.warn(`--force: uninstalling the operator leaves these RayClusters unreconciled:\n  - ${listing.join('\n  - ')}`);
+    return;
+  }
+  if (!request.cascade) {
+    throw new UserError(
+      `release "${release.name}" runs the Ray operator that still serves ${served.length} RayCluster${served.length === 1 ? '' : 's'}:\n  - ${listing.join('\n  - ')}`,
+      'uninstall those releases first, or add --cascade to uninstall them now (waiting for their pods to go), or --force to leave them unreconciled',
+    );
+  }
+  for (const cluster of served) {
+    const owner = ownerOf(cluster);
+    if (!owner) {
+      ctx.progress.warn(`--cascade: ${describeObject(cluster)} belongs to no release; deleting it`);
+      await ctx.objects.delete(cluster);
+      continue;
+    }
+    ctx.progress.info(`--cascade: uninstalling release "${owner.name}" in namespace "${owner.namespace}"`);
+    await uninstall(ctx, { ...request, release: owner, cascade: false, deleteCrds: false, keepHistory: false, wait: true });
+  }
+}
+
+async function servedClusters(ctx: ActionContext, operator: OperatorInstance): Promise<KubeObject[]> {
+  const all = await ctx.objects.list('cluster.ray.io/v1', 'RayCluster', operator.scope === 'namespace' ? { namespace: operator.namespace } : {});
+  return all.filter((c) => serves(operator, c.metadata.namespace ?? ''));
+}
+
+/** Deleting the CRD deletes every RayCluster in the cluster: refuse while any belongs to another release. */
+async function checkNoForeignRayClusters(ctx: ActionContext, release: ReleaseRef): Promise<void> {
+  const foreign = (await ctx.objects.list('cluster.ray.io/v1', 'RayCluster')).filter((c) => {
+    const owner = ownerOf(c);
+    return !(owner?.name === release.name && owner.namespace === release.namespace);
+  });
+  if (foreign.length === 0) return;
+  throw new UserError(
+    `refusing --delete-crds: deleting the RayCluster CRD would delete ${foreign.length} RayCluster${foreign.length === 1 ? '' : 's'} of other releases:\n  - ${foreign.map(describeObject).join('\n  - ')}`,
+    'uninstall them first, or add --force to delete them all',
+  );
+}
+
+async function deleteRayClusterCrd(ctx: ActionContext, wait: boolean, timeoutMs: number): Promise<void> {
+  const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: RAYCLUSTER_CRD } };
+  if (await ctx.objects.delete(crd)) {
+    ctx.progress.info(`deleted CustomResourceDefinition ${RAYCLUSTER_CRD}`);
+    if (wait) await waitGone(ctx, [crd], timeoutMs);
+  }
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
+}
+
+/** Waits until each object is gone (finalizers and garbage collection done). */
+export async function waitGone(ctx: ActionContext, objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const remaining = [];
+    for (const object of objects) if (await ctx.objects.get(object)) remaining.push(object);
+    if (remaining.length === 0) {
+      ctx.progress.doneWaiting();
+      return;
+    }
+    if (Date.now() > deadline) {
+      ctx.progress.doneWaiting();
+      throw new UserError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for deletion of ${remaining.map(describeObject).join(', ')}`);
+    }
+    ctx.progress.waiting(`waiting for deletion of ${remaining.map(describeObject).join(', ')}`);
+    await sleep(500);
+  }
+}

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { upgrade } from '../../actions/upgrade.ts';
+import { checkReleaseName } from '../../release/names.ts';
+import { connectFromFlags } from '../cluster-flags.ts';
+import { addDeployOptions, deployOptions, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
+import { printRelease } from '../release-output.ts';
+
+interface UpgradeFlags extends DeployFlags {
+  install?: boolean;
+  reuseValues?: boolean;
+  resetValues?: boolean;
+  recover?: boolean;
+}
+
+export function upgradeCommand(): Command {
+  const command = new Command('upgrade')
+    .summary('change a release: new values, scaling, a new image')
+    .description(
+      'Upgrade a release to a new revision. Objects the new revision no longer renders are deleted (unless annotated\n' +
+        'helm.sh/resource-policy: keep); the previous revision becomes superseded. With no values given, the last ones are kept.',
+    )
+    .argument('<release>', 'release name')
+    .option('-i, --install', 'install the release if it does not exist')
+    .option('--reuse-values', "merge the given values over the release's last values")
+    .option('--reset-values', "start from the chart's defaults, dropping the release's last values")
+    .option('--recover', 'mark a revision left pending by a killed command failed, then upgrade');
+  addDeployOptions(command);
+  return command
+    .addHelpText(
+      'after',
+      `
+Examples ("Helm chart configuration"):
+  rayctl -n ray upgrade example-cluster --reuse-values --set podTypes.rayWorkerType.minWorkers=3
+  rayctl -n ray upgrade example-cluster --reuse-values --max-workers rayWorkerType=10 --wait`,
+    )
+    .action(async (name: string, flags: UpgradeFlags, cmd: Command) => {
+      checkReleaseName(name);
+      const inputs = await loadDeployInputs(flags);
+      const options = deployOptions(flags);
+      const { ctx, namespace } = await connectFromFlags(cmd);
+      try {
+        const release = await upgrade(ctx, {
+          release: { name, namespace },
+          ...inputs,
+          ...options,
+          createNamespace: Boolean(flags.createNamespace),
+          skipCrds: Boolean(flags.skipCrds),
+          replace: false,
+          forceConflicts: Boolean(flags.forceConflicts),
+          install: Boolean(flags.install),
+          reuseValues: Boolean(flags.reuseValues),
+          resetValues: Boolean(flags.resetValues),
+          recover: Boolean(flags.recover),
+          ...(flags.description === undefined ? {} : { description: flags.description }),
+        });
+        printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
+      } finally {
+        ctx.client.close();
+      }
+    });
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { CompiledChart } from '../chart/compile.ts';
+import { loadBuiltinChart, loadChartDir } from '../chart/load.ts';
+import type { Values } from '../chart/tree.ts';
+import { userSuppliedValues } from '../chart/values.ts';
+import type { DryRun } from '../actions/install.ts';
+import { UsageError } from '../errors.ts';
+import { parseDuration } from './duration.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
+import { addValuesOptions, readValuesInput, valuesInputFromFlags, type ValuesFlags } from './values-flags.ts';
+
+/** Flags shared by install and upgrade. */
+export interface DeployFlags extends ValuesFlags {
+  createNamespace?: boolean;
+  wait?: boolean;
+  timeout: string;
+  atomic?: boolean;
+  dryRun?: string | boolean;
+  description?: string;
+  skipCrds?: boolean;
+  historyMax: string;
+  forceConflicts?: boolean;
+  output: OutputFormat;
+  chart?: string;
+}
+
+export function addDeployOptions(command: Command): Command {
+  addValuesOptions(command);
+  return command
+    .option('--create-namespace', 'create the release namespace if it does not exist')
+    .option('--wait', 'wait until the operator Deployment is available and the RayCluster is Running')
+    .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m')
+    .option('--atomic', 'on failure, undo the change (uninstall a new release, roll back an upgrade); implies --wait')
+    .addOption(new Option('--dry-run [mode]', 'show what would happen: client (render only) or server (validated by the API server)').preset('client'))
+    .option('--description <text>', 'a description for the new revision')
+    .option('--skip-crds', 'do not install the RayCluster CRD')
+    .option('--history-max <n>', 'revisions kept per release (0 = unlimited)', '10')
+    .option('--force-conflicts', 'take over fields that another field manager (e.g. kubectl) set')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--chart <dir>', 'use another chart directory of the same layout (templates/, values/)');
+}
+
+export function deployOptions(flags: DeployFlags): {
+  wait: boolean;
+  timeoutMs: number;
+  atomic: boolean;
+  dryRun: DryRun;
+  historyMax: number;
+} {
+  const dryRun = flags.dryRun === undefined || flags.dryRun === false ? 'none' : flags.dryRun === true ? 'client' : flags.dryRun;
+  if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') {
+    throw new UsageError(`--dry-run "${dryRun}" is not a mode`, 'use --dry-run, --dry-run=client or --dry-run=server');
+  }
+  if (!/^\d+$/.test(flags.historyMax)) throw new UsageError(`--history-max "${flags.historyMax}" must be a whole number (0 = unlimited)`);
+  return {
+    wait: Boolean(flags.wait || flags.atomic),
+    timeoutMs: parseDuration(flags.timeout),
+    atomic: Boolean(flags.atomic),
+    dryRun,
+    historyMax: Number(flags.historyMax),
+  };
+}
+
+/** The chart and the user's values, read before connecting so that bad input fails without a cluster. */
+export async function loadDeployInputs(flags: DeployFlags): Promise<{ chart: CompiledChart; userValues: Values }> {
+  const chart = flags.chart ? await loadChartDir(resolve(flags.chart)) : await loadBuiltinChart();
+  return { chart, userValues: userSuppliedValues(valuesInputFromFlags(flags), readValuesInput) };
+}

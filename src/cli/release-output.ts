@@ -1,0 +1,33 @@
+import yaml from 'js-yaml';
+import type { Release } from '../release/model.ts';
+import { formatTime, type OutputFormat } from './output.ts';
+
+/** What `install`, `upgrade`, `rollback` and `status` print about a release, in Helm's layout. */
+export function printRelease(release: Release, format: OutputFormat, options: { showNotes?: boolean; manifest?: boolean } = {}): void {
+  if (format !== 'table') {
+    process.stdout.write(structured(release, format));
+    return;
+  }
+  const lines = [
+    `NAME: ${release.name}`,
+    `LAST DEPLOYED: ${formatTime(release.info.last_deployed)}`,
+    `NAMESPACE: ${release.namespace}`,
+    `STATUS: ${release.info.status}`,
+    `REVISION: ${release.version}`,
+    `CHART: ${release.chart.metadata.name}-${release.chart.metadata.version}`,
+    `DESCRIPTION: ${release.info.description}`,
+  ];
+  if (options.manifest) lines.push('MANIFEST:', release.manifest.trimEnd());
+  if (options.showNotes !== false && release.info.notes) lines.push('NOTES:', release.info.notes.trimEnd());
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The release for scripts: Helm's JSON field names, without the chart's files. */
+export function structured(value: unknown, format: 'json' | 'yaml'): string {
+  const plain = value && typeof value === 'object' && 'chart' in value ? withoutChartFiles(value as Release) : value;
+  return format === 'json' ? `${JSON.stringify(plain, null, 2)}\n` : yaml.dump(plain, { lineWidth: -1, noRefs: true });
+}
+
+function withoutChartFiles(release: Release): unknown {
+  return { ...release, chart: { metadata: release.chart.metadata } };
+}
