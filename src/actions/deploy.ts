@@ -46,14 +46,22 @@ export async function ensureCrds(ctx: ActionContext, crds: readonly RenderedObje
     created = true;
   }
   if (created) ctx.objects.discovery.reset();
+  ctx.progress.doneWaiting();
 }
 
+/** Established is not enough: discovery and the new REST endpoint lag it briefly, so also wait until both serve. */
 async function waitEstablished(ctx: ActionContext, crd: KubeObject): Promise<void> {
   const deadline = Date.now() + 30_000;
+  const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
+  const version = spec.versions.find((v) => v.served)?.name ?? 'v1';
   for (;;) {
     const live = await ctx.objects.get(crd);
     const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) {
+      ctx.objects.discovery.reset();
+      const served = await ctx.objects.discovery.find(`${spec.group}/${version}`, spec.names.kind);
+      if (served && (await ctx.objects.list(served.apiVersion, served.kind).then(() => true, () => false))) return;
+    }
     if (Date.now() > deadline) throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within 30 s`);
     ctx.progress.waiting(`waiting for CustomResourceDefinition ${crd.metadata.name} to be established`);
     await sleep(200);

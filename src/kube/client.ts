@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { Agent, request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.ts';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
@@ -31,6 +32,7 @@ interface Status {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_ATTEMPTS = 5;
 
 /**
  * The one way rayctl talks to an API server. @kubernetes/client-node reads the kubeconfig and supplies credentials
@@ -78,11 +80,19 @@ export class KubeClient {
 
   /** Sends one request and returns the parsed JSON body; error statuses become a KubeError naming the call. */
   async request<T>(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra = {}): Promise<T> {
-    const response = await this.send(method, path, call, extra);
-    const text = await readBody(response);
-    const status = response.statusCode ?? 0;
-    if (status >= 400) throw this.errorFor(call, status, text);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.send(method, path, call, extra);
+      const text = await readBody(response);
+      const status = response.statusCode ?? 0;
+      // 429: API priority and fairness, or a just-created CRD that is not served yet; the server says when to retry.
+      if (status === 429 && attempt < MAX_ATTEMPTS) {
+        const retryAfter = Number(response.headers['retry-after'] ?? 1);
+        await sleep(Math.min(Number.isFinite(retryAfter) ? retryAfter : 1, 5) * 1000);
+        continue;
+      }
+      if (status >= 400) throw this.errorFor(call, status, text);
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    }
   }
 
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
@@ -108,7 +118,10 @@ export class KubeClient {
       headers: {
         Accept: extra.accept ?? 'application/json',
         'User-Agent': 'rayctl',
-        ...(body === undefined ? {} : { 'Content-Type': extra.contentType ?? 'application/json' }),
+        // Always framed: Node does not chunk DELETE bodies, and unframed bytes would corrupt the keep-alive socket.
+        ...(body === undefined
+          ? {}
+          : { 'Content-Type': extra.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }),
       },
     };
     await this.config.applyToHTTPSOptions(options);

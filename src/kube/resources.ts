@@ -153,6 +153,6 @@ export class Objects {
       { verb: 'list', resource: info.plural, ...(options.namespace ? { namespace: options.namespace } : {}) },
       { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } },
     );
-    return result.items;
+    return result.items ?? [];
   }
 }

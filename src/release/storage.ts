@@ -147,7 +147,8 @@ export class ReleaseStorage {
         ...(metadataOnly ? { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' } : {}),
       },
     );
-    return result.items;
+    // An empty PartialObjectMetadataList has no items field at all.
+    return result.items ?? [];
   }
 
   private toRevision(secret: SecretObject): StoredRevision {
