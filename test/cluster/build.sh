@@ -61,13 +61,15 @@ for target in "${targets[@]}"; do
   started=$SECONDS
   log="$out/build-$name.log"
   # Static binaries (no cgo) so no C toolchain is needed; nice keeps the machine responsive.
-  if (cd "$modules/$module" && CGO_ENABLED=0 nice -n 10 go build -trimpath \
-    -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$pkg") >"$log" 2>&1; then
+  cmd=(env CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$pkg")
+  if (cd "$modules/$module" && "${cmd[@]}") >"$log" 2>&1; then
     mv "$bin/$name.tmp" "$bin/$name"
     echo "  done   $name in $((SECONDS - started)) s ($(du -h "$bin/$name" | cut -f1))"
   else
     rm -f "$bin/$name.tmp"
-    echo "  FAILED $name after $((SECONDS - started)) s: (cd $modules/$module && go build ... $pkg)"
+    echo "  FAILED $name after $((SECONDS - started)) s; command (in $modules/$module):"
+    echo "    ${cmd[*]@Q}"
+    echo "  error (full log: $log):"
     sed 's/^/    /' "$log" | tail -20
     failures+=("$name")
   fi
@@ -98,6 +100,9 @@ else
 fi
 
 ln -sfn "$key" "$cache_root/current"
+# Builds for go.sum files nobody used for two weeks (old branches) are only disk.
+touch "$out"
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -mtime +14 ! -name "$key" -exec rm -rf {} + 2>/dev/null
 echo "total $((SECONDS - started_all)) s; cache $(du -sh "$out" | cut -f1) in $out"
 if ((${#failures[@]})); then
   echo "FAILED: ${failures[*]}" >&2
