@@ -4,7 +4,7 @@
 // <dir>/cluster.json, so test files can attach to a cluster started by with-cluster.ts.
 import { existsSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -78,12 +78,14 @@ const kwokNodeAnnotation = 'kwok.x-k8s.io/node';
 export async function freePorts(count: number): Promise<number[]> {
   // Hold all listeners open together so the kernel cannot hand out the same port twice.
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<import('node:net').Server>((resolvePromise, reject) => {
-        const server = createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => resolvePromise(server));
-      }),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolvePromise, reject) => {
+          const server = createServer();
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolvePromise(server));
+        }),
     ),
   );
   const ports = servers.map((server) => {
@@ -103,11 +105,19 @@ function writeState(state: ClusterState): void {
   const file = join(state.dir, stateFileName);
   writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n');
   renameSync(`${file}.tmp`, file);
-  writePidsFile(join(state.dir, pidsFileName), state.processes.map((p) => p.pid));
+  writePidsFile(
+    join(state.dir, pidsFileName),
+    state.processes.map((p) => p.pid),
+  );
 }
 
 export function adminClient(state: Pick<ClusterState, 'server' | 'caFile' | 'adminCert' | 'adminKey'>): KubeHttp {
-  return new KubeHttp({ server: state.server, caFile: state.caFile, certFile: state.adminCert, keyFile: state.adminKey });
+  return new KubeHttp({
+    server: state.server,
+    caFile: state.caFile,
+    certFile: state.adminCert,
+    keyFile: state.adminKey,
+  });
 }
 
 /** Polls check() until it returns true; the timeout error names the component and shows its log. */
@@ -146,8 +156,8 @@ function httpGetJson(url: string): Promise<unknown> {
       res.on('end', () => {
         try {
           resolvePromise(JSON.parse(text));
-        } catch (error) {
-          reject(error as Error);
+        } catch {
+          reject(new Error(`GET ${url}: not JSON: ${text.slice(0, 200)}`));
         }
       });
     });
@@ -234,15 +244,25 @@ async function installKwokCrds(admin: KubeHttp, crdDir: string, timeoutMs: numbe
     const [group, plural] = file.replace(/\.yaml$/, '').split('_');
     const name = `${plural}.${group}`;
     names.push(name);
-    await admin.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, await readFile(join(crdDir, file), 'utf8'));
+    await admin.apply(
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      await readFile(join(crdDir, file), 'utf8'),
+    );
   }
-  await waitFor('kube-apiserver', `kwok CRDs ${names.join(', ')} established`, async () => {
-    for (const name of names) {
-      const crd = await admin.get<{ status?: { conditions?: Condition[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-      if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
-    }
-    return true;
-  }, { timeoutMs, log });
+  await waitFor(
+    'kube-apiserver',
+    `kwok CRDs ${names.join(', ')} established`,
+    async () => {
+      for (const name of names) {
+        const crd = await admin.get<{ status?: { conditions?: Condition[] } }>(
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        );
+        if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+      }
+      return true;
+    },
+    { timeoutMs, log },
+  );
 }
 
 const controllers = [
@@ -292,7 +312,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
 
   const stagesFile = join(dir, 'kwok-stages.yaml');
   const stageDir = join(kwokAssets, 'stages');
-  const stageTexts = await Promise.all((await readdir(stageDir)).sort().map((f) => readFile(join(stageDir, f), 'utf8')));
+  const stageTexts = await Promise.all(
+    (await readdir(stageDir)).sort().map((f) => readFile(join(stageDir, f), 'utf8')),
+  );
   await writeFile(stagesFile, stageTexts.join('\n---\n'));
 
   const state: ClusterState = {
@@ -340,10 +362,15 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       '--unsafe-no-fsync',
       '--log-level=warn',
     ]);
-    await waitFor('etcd', `${etcdUrl}/health`, async () => {
-      const health = (await httpGetJson(`${etcdUrl}/health`)) as { health?: string };
-      return health.health === 'true';
-    }, { timeoutMs, log: etcd.log, pid: etcd.pid });
+    await waitFor(
+      'etcd',
+      `${etcdUrl}/health`,
+      async () => {
+        const health = (await httpGetJson(`${etcdUrl}/health`)) as { health?: string };
+        return health.health === 'true';
+      },
+      { timeoutMs, log: etcd.log, pid: etcd.pid },
+    );
 
     const apiServerProc = start('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
@@ -372,11 +399,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       '--profiling=false',
       `--cert-dir=${join(dir, 'kube-apiserver-certs')}`,
     ]);
-    await waitFor('kube-apiserver', `${server}/readyz`, async () => (await admin.request('GET', '/readyz')).status === 200, {
-      timeoutMs,
-      log: apiServerProc.log,
-      pid: apiServerProc.pid,
-    });
+    await waitFor(
+      'kube-apiserver',
+      `${server}/readyz`,
+      async () => (await admin.request('GET', '/readyz')).status === 200,
+      {
+        timeoutMs,
+        log: apiServerProc.log,
+        pid: apiServerProc.pid,
+      },
+    );
 
     const kcm = start('kube-controller-manager', [
       `--kubeconfig=${kcmKubeconfig}`,
@@ -409,20 +441,30 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       '--enable-crds=Logs,ClusterLogs',
     ]);
 
-    await waitFor('kwok', `nodes ${state.nodes.join(', ')} Ready`, async () => {
-      const nodes = await admin.get<NodeList>('/api/v1/nodes');
-      const ready = new Set(
-        nodes.items
-          .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-          .map((n) => n.metadata.name),
-      );
-      return state.nodes.every((name) => ready.has(name));
-    }, { timeoutMs, log: kwok.log, pid: kwok.pid });
+    await waitFor(
+      'kwok',
+      `nodes ${state.nodes.join(', ')} Ready`,
+      async () => {
+        const nodes = await admin.get<NodeList>('/api/v1/nodes');
+        const ready = new Set(
+          nodes.items
+            .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+            .map((n) => n.metadata.name),
+        );
+        return state.nodes.every((name) => ready.has(name));
+      },
+      { timeoutMs, log: kwok.log, pid: kwok.pid },
+    );
 
     // The default ServiceAccount shows the controller manager's controllers are running; pods need it.
-    await waitFor('kube-controller-manager', 'ServiceAccount default/default', async () => {
-      return (await admin.request('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200;
-    }, { timeoutMs, log: kcm.log, pid: kcm.pid });
+    await waitFor(
+      'kube-controller-manager',
+      'ServiceAccount default/default',
+      async () => {
+        return (await admin.request('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200;
+      },
+      { timeoutMs, log: kcm.log, pid: kcm.pid },
+    );
     if (!groupAlive(scheduler.pid)) {
       throw new Error(`kube-scheduler exited\n--- last lines of ${scheduler.log} ---\n${await tailOf(scheduler.log)}`);
     }
@@ -483,13 +525,21 @@ async function setPodLog(state: ClusterState, namespace: string, pod: string, fi
     });
     // kwok learns about the object through a watch; when the pod already runs on a node, wait until
     // its kubelet server serves the file, so the caller can read logs right away.
-    const podObject = await admin.request<{ spec?: { nodeName?: string } }>('GET', `/api/v1/namespaces/${namespace}/pods/${pod}`);
+    const podObject = await admin.request<{ spec?: { nodeName?: string } }>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/pods/${pod}`,
+    );
     if (podObject.status !== 200 || !podObject.body.spec?.nodeName) return;
     const kwok = state.processes.find((p) => p.name === 'kwok');
-    await waitFor('kwok', `pods/log of ${namespace}/${pod} served from ${file}`, async () => {
-      const res = await admin.request('GET', `/api/v1/namespaces/${namespace}/pods/${pod}/log?limitBytes=1`);
-      return res.status === 200;
-    }, { timeoutMs: 15_000, log: kwok?.log ?? join(state.dir, 'kwok.log') });
+    await waitFor(
+      'kwok',
+      `pods/log of ${namespace}/${pod} served from ${file}`,
+      async () => {
+        const res = await admin.request('GET', `/api/v1/namespaces/${namespace}/pods/${pod}/log?limitBytes=1`);
+        return res.status === 200;
+      },
+      { timeoutMs: 15_000, log: kwok?.log ?? join(state.dir, 'kwok.log') },
+    );
   } finally {
     admin.close();
   }
@@ -508,11 +558,16 @@ async function restartApiServer(stateFile: string): Promise<void> {
   writeState(state);
   const admin = adminClient(state);
   try {
-    await waitFor('kube-apiserver', `${state.server}/readyz after restart`, async () => (await admin.request('GET', '/readyz')).status === 200, {
-      timeoutMs: 60_000,
-      log: fresh.log,
-      pid: fresh.pid,
-    });
+    await waitFor(
+      'kube-apiserver',
+      `${state.server}/readyz after restart`,
+      async () => (await admin.request('GET', '/readyz')).status === 200,
+      {
+        timeoutMs: 60_000,
+        log: fresh.log,
+        pid: fresh.pid,
+      },
+    );
   } finally {
     admin.close();
   }

@@ -73,13 +73,23 @@ export class KubeHttp {
     return headers;
   }
 
-  private open(method: string, path: string, body?: unknown, contentType?: string, timeoutMs = 30_000): Promise<IncomingMessage> {
+  private open(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    timeoutMs = 30_000,
+  ): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolvePromise, reject) => {
       const req = httpsRequest(
         url,
-        { method, agent: this.agent, headers: this.headers(payload === undefined ? undefined : (contentType ?? 'application/json')) },
+        {
+          method,
+          agent: this.agent,
+          headers: this.headers(payload === undefined ? undefined : (contentType ?? 'application/json')),
+        },
         resolvePromise,
       );
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no response in ${timeoutMs} ms`)));
@@ -89,7 +99,12 @@ export class KubeHttp {
   }
 
   /** Any status; the body parsed as JSON when it is JSON. */
-  async request<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<KubeResponse<T>> {
     const res = await this.open(method, path, body, contentType);
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
@@ -113,7 +128,12 @@ export class KubeHttp {
   /** Server-side apply: creates or updates, so setup code can be rerun. */
   apply<T = unknown>(path: string, object: unknown, fieldManager = 'rayctl-test-harness'): Promise<T> {
     const sep = path.includes('?') ? '&' : '?';
-    return this.json<T>('PATCH', `${path}${sep}fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml');
+    return this.json<T>(
+      'PATCH',
+      `${path}${sep}fieldManager=${fieldManager}&force=true`,
+      object,
+      'application/apply-patch+yaml',
+    );
   }
 
   /**

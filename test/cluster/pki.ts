@@ -49,20 +49,56 @@ export async function createPki(dir: string): Promise<ClusterPki> {
 
   const ca = pair('ca');
   await openssl([
-    'req', '-x509', '-config', config, ...keyArgs, '-keyout', ca.key, '-out', ca.cert, '-days', '3650',
-    '-subj', '/CN=rayctl-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    'req',
+    '-x509',
+    '-config',
+    config,
+    ...keyArgs,
+    '-keyout',
+    ca.key,
+    '-out',
+    ca.cert,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=rayctl-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
   ]);
 
-  const issue = async (name: string, subject: string, usage: 'serverAuth' | 'clientAuth', sans?: string): Promise<CertPair> => {
+  const issue = async (
+    name: string,
+    subject: string,
+    usage: 'serverAuth' | 'clientAuth',
+    sans?: string,
+  ): Promise<CertPair> => {
     const leaf = pair(name);
     await openssl([
-      'req', '-x509', '-config', config, '-CA', ca.cert, '-CAkey', ca.key, ...keyArgs,
-      '-keyout', leaf.key, '-out', leaf.cert, '-days', '3650', '-subj', subject,
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment',
-      '-addext', `extendedKeyUsage=${usage}`,
+      'req',
+      '-x509',
+      '-config',
+      config,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      ...keyArgs,
+      '-keyout',
+      leaf.key,
+      '-out',
+      leaf.cert,
+      '-days',
+      '3650',
+      '-subj',
+      subject,
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-addext',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      '-addext',
+      `extendedKeyUsage=${usage}`,
       ...(sans ? ['-addext', `subjectAltName=${sans}`] : []),
     ]);
     return leaf;
@@ -70,8 +106,12 @@ export async function createPki(dir: string): Promise<ClusterPki> {
 
   // Client identities: the CN is the user name, O the groups (system:masters bypasses RBAC).
   const [apiServerServing, apiServerKubeletClient, admin, controllerManager, scheduler, kwok] = await Promise.all([
-    issue('apiserver', '/CN=kube-apiserver', 'serverAuth',
-      'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc'),
+    issue(
+      'apiserver',
+      '/CN=kube-apiserver',
+      'serverAuth',
+      'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+    ),
     issue('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'clientAuth'),
     issue('admin', '/O=system:masters/CN=rayctl-test-admin', 'clientAuth'),
     issue('controller-manager', '/CN=system:kube-controller-manager', 'clientAuth'),
@@ -87,8 +127,16 @@ export async function createPki(dir: string): Promise<ClusterPki> {
   await writeFile(serviceAccountPublicKey, publicKey.export({ type: 'spki', format: 'pem' }));
 
   return {
-    dir, ca, apiServerServing, apiServerKubeletClient, admin, controllerManager, scheduler, kwok,
-    serviceAccountKey, serviceAccountPublicKey,
+    dir,
+    ca,
+    apiServerServing,
+    apiServerKubeletClient,
+    admin,
+    controllerManager,
+    scheduler,
+    kwok,
+    serviceAccountKey,
+    serviceAccountPublicKey,
   };
 }
 

@@ -15,7 +15,12 @@ export interface ComponentProcess {
 }
 
 /** Starts a component with stdout and stderr appended to its log file; it does not keep Node alive. */
-export function startComponent(name: string, argv: string[], env: Record<string, string>, log: string): ComponentProcess {
+export function startComponent(
+  name: string,
+  argv: string[],
+  env: Record<string, string>,
+  log: string,
+): ComponentProcess {
   const [command, ...args] = argv;
   if (!command) throw new Error(`${name}: empty command line`);
   const fd = openSync(log, 'a');
@@ -75,7 +80,11 @@ export async function tailOf(file: string, lines = 30): Promise<string> {
       const length = Math.min(size, 16 * 1024);
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+      return buffer
+        .toString('utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n');
     } finally {
       await handle.close();
     }
@@ -100,7 +109,15 @@ export function startReaper(ownerPid: number, pidsFile: string, clusterDir: stri
     'for p in $(cat "$list"); do kill -KILL -- "-$p" 2>/dev/null; done',
     '[ -n "$keep" ] || rm -rf -- "$dir"',
   ].join('\n');
-  const args = ['-c', script, 'rayctl-cluster-reaper', String(ownerPid), pidsFile, clusterDir, process.env.RAYCTL_KEEP_CLUSTER ?? ''];
+  const args = [
+    '-c',
+    script,
+    'rayctl-cluster-reaper',
+    String(ownerPid),
+    pidsFile,
+    clusterDir,
+    process.env.RAYCTL_KEEP_CLUSTER ?? '',
+  ];
   const child = spawn('bash', args, { detached: true, stdio: 'ignore' });
   if (child.pid === undefined) throw new Error('could not start the cluster reaper (bash)');
   child.unref();

@@ -20,7 +20,9 @@ if (existsSync(statePath)) {
     ownerAlive = false;
   }
   if (ownerAlive) {
-    process.stderr.write(`a cluster is already up at ${previous.server} (pid ${previous.ownerPid}); run npm run cluster:down first\n`);
+    process.stderr.write(
+      `a cluster is already up at ${previous.server} (pid ${previous.ownerPid}); run npm run cluster:down first\n`,
+    );
     process.exit(1);
   }
 }

@@ -31,7 +31,8 @@ interface PodList {
   items: Pod[];
 }
 
-const isReady = (pod: Pod) => pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (pod: Pod) =>
+  pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 function podSpec(name: string) {
   return { containers: [{ name, image: 'registry.invalid/fake:1' }] };
@@ -50,22 +51,43 @@ describe('local control plane', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { replicas: 3, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec('web') } },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: podSpec('web') },
+      },
     });
-    const pods = await eventually('3 Running and Ready pods', async () => {
-      const list = await kube.get<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
-      const ready = list.items.filter(isReady);
-      return ready.length === 3 && list.items.length === 3 ? ready : undefined;
-    }, 60_000);
-    for (const pod of pods) assert.match(pod.spec.nodeName ?? '', /^kwok-node-\d+$/, `${pod.metadata.name} is on a kwok node`);
+    const pods = await eventually(
+      '3 Running and Ready pods',
+      async () => {
+        const list = await kube.get<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
+        const ready = list.items.filter(isReady);
+        return ready.length === 3 && list.items.length === 3 ? ready : undefined;
+      },
+      60_000,
+    );
+    for (const pod of pods)
+      assert.match(pod.spec.nodeName ?? '', /^kwok-node-\d+$/, `${pod.metadata.name} is on a kwok node`);
 
-    await kube.json('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, { spec: { replicas: 1 } }, 'application/merge-patch+json');
-    const remaining = await eventually('only 1 pod left', async () => {
-      const list = await kube.get<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
-      return list.items.length === 1 ? list.items : undefined;
-    }, 60_000);
+    await kube.json(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`,
+      { spec: { replicas: 1 } },
+      'application/merge-patch+json',
+    );
+    const remaining = await eventually(
+      'only 1 pod left',
+      async () => {
+        const list = await kube.get<PodList>(`/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
+        return list.items.length === 1 ? list.items : undefined;
+      },
+      60_000,
+    );
     const survivor = remaining[0];
-    assert.ok(survivor && pods.some((p) => p.metadata.name === survivor.metadata.name), 'the survivor is one of the first 3 pods');
+    assert.ok(
+      survivor && pods.some((p) => p.metadata.name === survivor.metadata.name),
+      'the survivor is one of the first 3 pods',
+    );
   });
 
   it('garbage-collects dependents when their owner is deleted', async () => {
@@ -93,15 +115,32 @@ describe('local control plane', () => {
   it('finishes deleting a namespace that has content', async () => {
     const name = `ns-delete-${process.pid}-${Date.now() % 100000}`;
     await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    await kube.json('POST', `/api/v1/namespaces/${name}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+    await kube.json('POST', `/api/v1/namespaces/${name}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c' },
+    });
     await kube.json('DELETE', `/api/v1/namespaces/${name}`);
-    await eventually('the namespace to be gone', async () => (await kube.request('GET', `/api/v1/namespaces/${name}`)).status === 404, 60_000);
+    await eventually(
+      'the namespace to be gone',
+      async () => (await kube.request('GET', `/api/v1/namespaces/${name}`)).status === 404,
+      60_000,
+    );
   });
 
   it('serves pods/log from the configured file and follows appended lines', async () => {
     const ns = await tempNamespace(cluster, 'logs');
-    await kube.json('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'talker' }, spec: podSpec('main') });
-    await eventually('pod talker Running and Ready', async () => isReady(await kube.get<Pod>(`/api/v1/namespaces/${ns}/pods/talker`)), 60_000);
+    await kube.json('POST', `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'talker' },
+      spec: podSpec('main'),
+    });
+    await eventually(
+      'pod talker Running and Ready',
+      async () => isReady(await kube.get<Pod>(`/api/v1/namespaces/${ns}/pods/talker`)),
+      60_000,
+    );
 
     const logFile = join(scratch, 'talker.log');
     await writeFile(logFile, '2026-01-01T00:00:00Z stdout F first line\n2026-01-01T00:00:01Z stderr F second line\n');
@@ -112,11 +151,14 @@ describe('local control plane', () => {
     assert.deepEqual(res.text.split('\n').filter(Boolean), ['first line', 'second line']);
 
     let followed = '';
-    const close = await kube.stream(`/api/v1/namespaces/${ns}/pods/talker/log?follow=true`, (text) => (followed += text));
+    const close = await kube.stream(
+      `/api/v1/namespaces/${ns}/pods/talker/log?follow=true`,
+      (text) => (followed += text),
+    );
     try {
-      await eventually('the existing lines on the follow stream', async () => followed.includes('second line'), 15_000);
+      await eventually('the existing lines on the follow stream', () => followed.includes('second line'), 15_000);
       await appendFile(logFile, '2026-01-01T00:00:02Z stdout F appended line\n');
-      await eventually('the appended line on the follow stream', async () => followed.includes('appended line'), 15_000);
+      await eventually('the appended line on the follow stream', () => followed.includes('appended line'), 15_000);
     } finally {
       close();
     }
@@ -125,7 +167,11 @@ describe('local control plane', () => {
   it('enforces RBAC for an impersonated ServiceAccount', async () => {
     const home = await tempNamespace(cluster, 'rbac-home');
     const other = await tempNamespace(cluster, 'rbac-other');
-    await kube.json('POST', `/api/v1/namespaces/${home}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader' } });
+    await kube.json('POST', `/api/v1/namespaces/${home}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'reader' },
+    });
     await kube.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${home}/roles`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
@@ -143,7 +189,10 @@ describe('local control plane', () => {
     const asReader = kube.impersonating(user);
     try {
       // The RBAC authorizer's cache follows the new binding within moments; poll instead of assuming.
-      await eventually('list pods allowed in the home namespace', async () => (await asReader.request('GET', `/api/v1/namespaces/${home}/pods`)).status === 200);
+      await eventually(
+        'list pods allowed in the home namespace',
+        async () => (await asReader.request('GET', `/api/v1/namespaces/${home}/pods`)).status === 200,
+      );
       const denied = await asReader.request<{ reason?: string }>('GET', `/api/v1/namespaces/${other}/pods`);
       assert.equal(denied.status, 403, denied.text);
       assert.equal(denied.body.reason, 'Forbidden');
@@ -155,13 +204,19 @@ describe('local control plane', () => {
     const kubeconfig = await cluster.impersonatedKubeconfig(user);
     const kubectl = join(cluster.binDir, 'kubectl');
     await run(kubectl, ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', home]);
-    await assert.rejects(run(kubectl, ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', other]), (error: Error & { stderr?: string }) => {
-      assert.match(error.stderr ?? '', /forbidden/i);
-      return true;
-    });
+    await assert.rejects(
+      run(kubectl, ['--kubeconfig', kubeconfig, 'get', 'pods', '-n', other]),
+      (error: Error & { stderr?: string }) => {
+        assert.match(error.stderr ?? '', /forbidden/i);
+        return true;
+      },
+    );
   });
 
-  for (const [helm, version] of [['helm3', 'v3.22.0'], ['helm4', 'v4.3.1']] as const) {
+  for (const [helm, version] of [
+    ['helm3', 'v3.22.0'],
+    ['helm4', 'v4.3.1'],
+  ] as const) {
     it(`${helm} ${version} installs and lists a chart`, async () => {
       const helmHome = join(scratch, helm);
       const env = {
@@ -179,8 +234,13 @@ describe('local control plane', () => {
       await run(bin, ['install', 'tiny', tinyChart, '--namespace', ns, '--set', `greeting=from-${helm}`], { env });
       const { stdout: listOut } = await run(bin, ['list', '--namespace', ns, '--output', 'json'], { env });
       const releases = JSON.parse(listOut) as { name: string; status: string; chart: string }[];
-      assert.deepEqual(releases.map((r) => [r.name, r.status, r.chart]), [['tiny', 'deployed', 'tiny-0.1.0']]);
-      const configMap = await kube.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/tiny-tiny`);
+      assert.deepEqual(
+        releases.map((r) => [r.name, r.status, r.chart]),
+        [['tiny', 'deployed', 'tiny-0.1.0']],
+      );
+      const configMap = await kube.get<{ data: Record<string, string> }>(
+        `/api/v1/namespaces/${ns}/configmaps/tiny-tiny`,
+      );
       assert.equal(configMap.data.greeting, `from-${helm}`);
     });
   }

@@ -4,8 +4,15 @@
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminClient, attachCluster, clusterState, startCluster, stopCluster, type TestCluster } from '../../cluster/cluster.ts';
-import { KubeHttp } from '../../cluster/kube-http.ts';
+import {
+  adminClient,
+  attachCluster,
+  clusterState,
+  startCluster,
+  stopCluster,
+  type TestCluster,
+} from '../../cluster/cluster.ts';
+import type { KubeHttp } from '../../cluster/kube-http.ts';
 
 export type { TestCluster } from '../../cluster/cluster.ts';
 export { KubeHttp, KubeHttpError } from '../../cluster/kube-http.ts';
@@ -38,7 +45,12 @@ export function admin(c: TestCluster): KubeHttp {
  */
 export async function tempNamespace(c: TestCluster, prefix: string): Promise<string> {
   const client = adminClient(clusterState(c));
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  const base =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'test';
   const name = `${base}-${randomBytes(3).toString('hex')}`;
   await client.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   after(async () => {
@@ -55,7 +67,8 @@ export async function tempNamespace(c: TestCluster, prefix: string): Promise<str
   try {
     const deadline = Date.now() + 30_000;
     while ((await client.request('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`namespace ${name}: ServiceAccount default not created in 30 s (kube-controller-manager)`);
+      if (Date.now() > deadline)
+        throw new Error(`namespace ${name}: ServiceAccount default not created in 30 s (kube-controller-manager)`);
       await sleep(100);
     }
   } finally {
@@ -65,7 +78,11 @@ export async function tempNamespace(c: TestCluster, prefix: string): Promise<str
 }
 
 /** Polls until check() returns a value other than undefined/false; fails with `what` after timeoutMs. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -76,7 +93,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+      );
     }
     await sleep(200);
   }
