@@ -3,6 +3,7 @@ import { objectKey } from '../chart/manifest.ts';
 import type { KubeObject, ReleaseRef, RenderedObject } from '../chart/objects.ts';
 import { sortForUninstall } from '../chart/sort.ts';
 import { UserError } from '../errors.ts';
+import { isConflict } from '../kube/errors.ts';
 import type { ActionContext } from './context.ts';
 import { checkOwnership } from './ownership.ts';
 
@@ -68,14 +69,29 @@ async function waitEstablished(ctx: ActionContext, crd: KubeObject): Promise<voi
   }
 }
 
-/** Server-side applies each object in install order. */
+/** Field managers that act for the release itself: helm (a `helm rollback` of a rayctl release) and rayctl. */
+const RELEASE_MANAGERS = new Set(['helm', FIELD_MANAGER]);
+
+/**
+ * Server-side applies each object in install order. Ownership was checked, so fields that helm set for this same
+ * release are taken over; fields of anyone else (kubectl edit, an autoscaler) need --force-conflicts.
+ */
 export async function applyObjects(
   ctx: ActionContext,
   objects: readonly RenderedObject[],
   options: { force?: boolean; dryRun?: boolean } = {},
 ): Promise<void> {
   for (const { object } of objects) {
-    await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, ...options });
+    try {
+      await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, ...options });
+    } catch (err) {
+      if (!isConflict(err) || options.force) throw err;
+      const managers = [...err.message.matchAll(/conflict with "([^"]+)"/g)].map((m) => m[1]!);
+      if (managers.length === 0 || !managers.every((m) => RELEASE_MANAGERS.has(m))) {
+        throw new UserError(err.message, `another field manager (${managers.join(', ') || 'unknown'}) changed these fields; add --force-conflicts to take them over`);
+      }
+      await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, ...options, force: true });
+    }
   }
 }
 
@@ -98,7 +114,11 @@ export async function deleteObjects(ctx: ActionContext, objects: readonly Render
 }
 
 /** Objects of `previous` that `next` does not render (by kind, namespace and name). */
-export function removedObjects(previous: readonly RenderedObject[], next: readonly RenderedObject[]): RenderedObject[] {
-  const keep = new Set(next.map((o) => objectKey(o.object)));
-  return previous.filter((o) => !keep.has(objectKey(o.object)));
+export function removedObjects(
+  previous: readonly RenderedObject[],
+  next: readonly RenderedObject[],
+  releaseNamespace: string,
+): RenderedObject[] {
+  const keep = new Set(next.map((o) => objectKey(o.object, releaseNamespace)));
+  return previous.filter((o) => !keep.has(objectKey(o.object, releaseNamespace)));
 }

@@ -41,7 +41,7 @@ export async function rollbackTo(ctx: ActionContext, ref: ReleaseRef, version: n
     await ctx.storage.update(stored, { ...last, info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` } });
   }
   const current = lastDeployed(releases) ?? last;
-  const targetObjects = parseManifest(target.manifest);
+  const targetObjects = parseManifest(target.manifest, target.namespace);
   await checkAllOwnership(ctx, ref, targetObjects);
   for (const old of revisionsToPrune(releases, options.historyMax ?? 10)) await ctx.storage.delete(old.name, old.namespace, old.version);
 
@@ -61,7 +61,7 @@ export async function rollbackTo(ctx: ActionContext, ref: ReleaseRef, version: n
   ctx.progress.info(`release "${ref.name}" revision ${operation.release.version}: pending-rollback to ${targetVersion}`);
   try {
     await applyObjects(ctx, targetObjects, { force: options.force });
-    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest), targetObjects));
+    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest, current.namespace), targetObjects, ref.namespace));
     if (options.wait) await waitForReady(ctx, targetObjects.map((o) => o.object), options.timeoutMs);
   } catch (err) {
     await operation.finish('failed', `Rollback "${ref.name}" failed: ${(err as Error).message}`);

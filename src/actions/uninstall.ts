@@ -25,7 +25,7 @@ const RAYCLUSTER_CRD = 'rayclusters.cluster.ray.io';
 
 /** Deletes a release's objects (kept ones excepted); the release records are the caller's business. */
 export async function uninstallObjects(ctx: ActionContext, release: Release): Promise<KubeObject[]> {
-  return deleteObjects(ctx, parseManifest(release.manifest));
+  return deleteObjects(ctx, parseManifest(release.manifest, release.namespace));
 }
 
 export async function uninstall(ctx: ActionContext, request: UninstallRequest): Promise<{ release: Release; kept: KubeObject[] }> {
@@ -47,7 +47,7 @@ export async function uninstall(ctx: ActionContext, request: UninstallRequest): 
   if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
 
   let stored = await ctx.storage.update(lastStored, { ...last, info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' } });
-  const objects = parseManifest(last.manifest);
+  const objects = parseManifest(last.manifest, last.namespace);
   const kept = await deleteObjects(ctx, objects);
   if (request.wait) await waitGone(ctx, objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o))), request.timeoutMs);
   if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
@@ -69,7 +69,7 @@ export async function uninstall(ctx: ActionContext, request: UninstallRequest): 
  * uninstall them first (--cascade), or go ahead (--force).
  */
 async function checkServedClusters(ctx: ActionContext, release: Release, request: UninstallRequest): Promise<void> {
-  const operator = renderedOperator(parseManifest(release.manifest).map((o) => o.object));
+  const operator = renderedOperator(parseManifest(release.manifest, release.namespace).map((o) => o.object));
   if (!operator) return;
   const served = (await servedClusters(ctx, operator)).filter((c) => {
     const owner = ownerOf(c);

@@ -76,7 +76,7 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
   ctx.progress.info(`release "${release.name}" revision ${operation.release.version}: pending-upgrade`);
   try {
     await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
-    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest), rendered.objects));
+    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest, current.namespace), rendered.objects, release.namespace));
     if (request.wait) await waitForReady(ctx, rendered.objects.map((o) => o.object), request.timeoutMs);
   } catch (err) {
     await operation.finish('failed', `Upgrade "${release.name}" failed: ${(err as Error).message}`);

@@ -88,6 +88,10 @@ export class Objects {
     options: { fieldManager: string; force?: boolean; dryRun?: boolean },
   ): Promise<KubeObject> {
     const info = await this.discovery.resource(object.apiVersion, object.kind);
+    if (!info.namespaced && object.metadata.namespace !== undefined) {
+      const { namespace: _ignored, ...metadata } = object.metadata;
+      object = { ...object, metadata: metadata as KubeObject['metadata'] };
+    }
     return this.client.request<KubeObject>(
       'PATCH',
       resourcePath(info, object.metadata.namespace, object.metadata.name),

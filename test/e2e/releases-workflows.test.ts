@@ -112,11 +112,22 @@ describe('workflow 2: the operator comes with the first cluster', () => {
     const kinds = (await rayctl(['-n', ns, 'get', 'manifest', 'example-cluster'])).stdout.match(/^kind: \w+$/gm);
     assert.deepEqual(kinds, ['kind: ServiceAccount', 'kind: ClusterRole', 'kind: ClusterRoleBinding', 'kind: Deployment', 'kind: RayCluster']);
 
+    // An upgrade re-applies the cluster-scoped RBAC; it must not delete it or touch it needlessly.
+    const roleBefore = await client.get<{ metadata: { resourceVersion: string } }>('/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole');
+    const upgraded = await rayctl(['-n', ns, 'upgrade', 'example-cluster', '--reuse-values', '--min-workers', 'rayWorkerType=1']);
+    assert.equal(upgraded.code, 0, upgraded.stderr);
+    const roleAfter = await client.get<{ metadata: { resourceVersion: string } }>('/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole');
+    assert.equal(roleAfter.metadata.resourceVersion, roleBefore.metadata.resourceVersion);
+
     const refused = await rayctl(['-n', ns, 'install', 'example-cluster2']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /refusing to install a second Ray operator: release "example-cluster" \(namespace "ray-[0-9a-f]+-w2"\) already runs a cluster-scoped Ray operator/);
     assert.match(refused.stderr, /--cluster-only/);
-    assert.deepEqual((await releaseSecrets(client, ns)).map((s) => s.metadata.name), ['sh.helm.release.v1.example-cluster.v1'], 'the refusal wrote nothing');
+    assert.deepEqual(
+      (await releaseSecrets(client, ns)).map((s) => s.metadata.name),
+      ['sh.helm.release.v1.example-cluster.v1', 'sh.helm.release.v1.example-cluster.v2'],
+      'the refusal wrote nothing',
+    );
 
     const second = await rayctl(['-n', ns, 'install', 'example-cluster2', '--cluster-only']);
     assert.equal(second.code, 0, second.stderr);
