@@ -69,6 +69,8 @@ export interface ClusterState {
   /** In start order; stopped in reverse. */
   processes: ComponentProcess[];
   startupMs: number;
+  /** ms from startCluster() to each milestone, to see what a slow start waited for. */
+  milestonesMs: Record<string, number>;
 }
 
 const stateFileName = 'cluster.json';
@@ -332,6 +334,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     nodes: Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i + 1}`),
     processes: [],
     startupMs: 0,
+    milestonesMs: {},
   };
   // HOME inside the temp dir: kwok reads ~/.kwok/kwok.yaml, and nothing should see the user's ~/.kube.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home') };
@@ -342,6 +345,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     return proc;
   };
 
+  const mark = (milestone: string) => (state.milestonesMs[milestone] = Math.round(performance.now() - started));
+  mark('certificates and files');
   writeState(state);
   ownedClusters.set(dir, state);
   installHooks(opts.handleSignals ?? true);
@@ -371,6 +376,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       },
       { timeoutMs, log: etcd.log, pid: etcd.pid },
     );
+    mark('etcd healthy');
 
     const apiServerProc = start('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`,
@@ -409,6 +415,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
         pid: apiServerProc.pid,
       },
     );
+    mark('kube-apiserver ready');
 
     const kcm = start('kube-controller-manager', [
       `--kubeconfig=${kcmKubeconfig}`,
@@ -427,6 +434,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     ]);
 
     await installKwokCrds(admin, join(kwokAssets, 'crds'), timeoutMs, apiServerProc.log);
+    mark('kwok CRDs established');
     await Promise.all(state.nodes.map((name) => admin.json('POST', '/api/v1/nodes', nodeObject(name))));
     const kwok = start('kwok', [
       `--kubeconfig=${kwokKubeconfig}`,
@@ -455,6 +463,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       },
       { timeoutMs, log: kwok.log, pid: kwok.pid },
     );
+    mark('nodes ready');
 
     // The default ServiceAccount shows the controller manager's controllers are running; pods need it.
     await waitFor(
@@ -465,6 +474,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       },
       { timeoutMs, log: kcm.log, pid: kcm.pid },
     );
+    mark('controllers running');
     if (!groupAlive(scheduler.pid)) {
       throw new Error(`kube-scheduler exited\n--- last lines of ${scheduler.log} ---\n${await tailOf(scheduler.log)}`);
     }

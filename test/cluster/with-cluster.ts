@@ -2,7 +2,7 @@
 // Starts one cluster, runs CMD with KUBECONFIG (admin) and RAYCTL_TEST_CLUSTER (the cluster's state
 // file, which test/e2e/support/cluster.ts attaches to), stops the cluster, exits with CMD's code.
 import { spawn } from 'node:child_process';
-import { startCluster, stopCluster } from './cluster.ts';
+import { clusterState, startCluster, stopCluster } from './cluster.ts';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
@@ -22,8 +22,12 @@ const cluster = await startCluster({ handleSignals: false }).catch((error: Error
   process.stderr.write(`with-cluster: could not start the cluster: ${error.message}\n`);
   process.exit(1);
 });
+const milestones = Object.entries(clusterState(cluster).milestonesMs)
+  .map(([milestone, ms]) => `${milestone} ${(ms / 1000).toFixed(1)}`)
+  .join(', ');
 process.stderr.write(
-  `with-cluster: cluster ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s at ${cluster.server} (logs in ${cluster.dir})\n`,
+  `with-cluster: cluster ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (${milestones}) ` +
+    `at ${cluster.server} (logs in ${cluster.dir})\n`,
 );
 
 let code = 1;
