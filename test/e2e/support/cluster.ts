@@ -41,7 +41,8 @@ export function admin(c: TestCluster): KubeHttp {
 
 /**
  * Creates a namespace with a unique name starting with prefix, waits until its default
- * ServiceAccount exists (pods are rejected before that), and deletes it after the test file.
+ * ServiceAccount exists (pods are rejected before that), and deletes it when the test that called it
+ * ends (or the file, when called at top level or in before()).
  */
 export async function tempNamespace(c: TestCluster, prefix: string): Promise<string> {
   const client = adminClient(clusterState(c));
