@@ -13,10 +13,18 @@ const KEEP_POLICY = 'helm.sh/resource-policy';
 
 /** Refuses objects owned by another release before anything is written, so a refusal changes nothing. */
 export async function checkAllOwnership(ctx: ActionContext, release: ReleaseRef, objects: readonly RenderedObject[]): Promise<void> {
-  for (const { object } of objects) {
-    const live = await ctx.objects.get(object);
-    if (live) checkOwnership(live, release);
-  }
+  const live = await Promise.all(objects.map(({ object }) => ctx.objects.get(object)));
+  for (const object of live) if (object) checkOwnership(object, release);
+}
+
+/**
+ * Runs independent checks at once (each is a round trip to the API server) but reports the first failure in the
+ * order given, so the same mistake always gives the same message.
+ */
+export async function allInOrder<T extends readonly unknown[]>(checks: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(checks);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export async function ensureNamespace(ctx: ActionContext, namespace: string, create: boolean): Promise<void> {
@@ -101,11 +109,13 @@ export async function applyObjects(
  */
 export async function deleteObjects(ctx: ActionContext, objects: readonly RenderedObject[]): Promise<KubeObject[]> {
   const kept: KubeObject[] = [];
-  for (const { object } of sortForUninstall(objects)) {
-    const live = await ctx.objects.get(object);
-    if (!live) continue;
-    if (live.metadata.annotations?.[KEEP_POLICY] === 'keep') {
-      kept.push(live);
+  const ordered = sortForUninstall(objects);
+  const live = await Promise.all(ordered.map(({ object }) => ctx.objects.get(object)));
+  for (const [index, { object }] of ordered.entries()) {
+    const current = live[index];
+    if (!current) continue;
+    if (current.metadata.annotations?.[KEEP_POLICY] === 'keep') {
+      kept.push(current);
       continue;
     }
     await ctx.objects.delete(object);

@@ -7,7 +7,7 @@ import { storedChart } from '../release/chart-record.ts';
 import { latest, nextVersion, revisionsToPrune } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
-import { applyObjects, checkAllOwnership, ensureCrds, ensureNamespace } from './deploy.ts';
+import { allInOrder, applyObjects, checkAllOwnership, ensureCrds, ensureNamespace } from './deploy.ts';
 import { PendingOperation } from './operation.ts';
 import { checkOperatorConflict, findOperators, renderedOperator, serves } from './operators.ts';
 import { renderRelease, type RenderedRelease } from './render.ts';
@@ -69,7 +69,13 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
   if (request.dryRun === 'client') {
     return newRevision(request, rendered, { version: 1, status: 'pending-install', description: 'Dry run complete', now: ctx.now() });
   }
-  const history = (await ctx.storage.history(release.name, release.namespace)).map((r) => r.release);
+  const [stored] = await allInOrder([
+    ctx.storage.history(release.name, release.namespace),
+    checkOperators(ctx, request, rendered),
+    request.createNamespace ? Promise.resolve() : ensureNamespace(ctx, release.namespace, false),
+    checkAllOwnership(ctx, release, rendered.objects),
+  ] as const);
+  const history = stored.map((r) => r.release);
   const last = latest(history);
   if (last && !(request.replace && (last.info.status === 'uninstalled' || last.info.status === 'failed'))) {
     throw new UserError(
@@ -79,18 +85,14 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
         : `change it with \`rayctl upgrade ${release.name} -n ${release.namespace}\`, or choose another name`,
     );
   }
-  await checkOperators(ctx, request, rendered);
   const objects = rendered.objects.map((o) => o.object);
   if (request.dryRun === 'server') {
-    await ensureNamespaceExists(ctx, release.namespace, request.createNamespace);
-    await checkAllOwnership(ctx, release, rendered.objects);
     const servable = [];
     for (const o of rendered.objects) if (await ctx.objects.discovery.find(o.object.apiVersion, o.object.kind)) servable.push(o);
     await applyObjects(ctx, servable, { dryRun: true, force: request.forceConflicts });
     return newRevision(request, rendered, { version: nextVersion(history), status: 'pending-install', description: 'Dry run complete', now: ctx.now() });
   }
-  await ensureNamespace(ctx, release.namespace, request.createNamespace);
-  await checkAllOwnership(ctx, release, rendered.objects);
+  if (request.createNamespace) await ensureNamespace(ctx, release.namespace, true);
   for (const old of revisionsToPrune(history, request.historyMax)) await ctx.storage.delete(old.name, old.namespace, old.version);
 
   const operation = await PendingOperation.begin(
@@ -117,11 +119,6 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
     throw err;
   }
   return operation.finish('deployed', request.description ?? 'Install complete');
-}
-
-async function ensureNamespaceExists(ctx: ActionContext, namespace: string, create: boolean): Promise<void> {
-  const live = await ctx.objects.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (!live && !create) await ensureNamespace(ctx, namespace, false);
 }
 
 /**

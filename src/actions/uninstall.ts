@@ -59,7 +59,7 @@ export async function uninstall(ctx: ActionContext, request: UninstallRequest): 
   if (request.keepHistory) {
     stored = await ctx.storage.update(stored, done);
   } else {
-    for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
+    await Promise.all(history.map((r) => ctx.storage.delete(name, namespace, r.release.version)));
   }
   return { release: done, kept };
 }

@@ -8,7 +8,7 @@ import { assertNoOperationInProgress, lastDeployed, latest, nextVersion, revisio
 import { isPending, type Release } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
 import type { ActionContext } from './context.ts';
-import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
+import { allInOrder, applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
 import { checkOperators, install, newRevision, type InstallRequest } from './install.ts';
 import { assertNoLiveOperation, PendingOperation } from './operation.ts';
 import { renderRelease } from './render.ts';
@@ -59,8 +59,7 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
   if (request.dryRun !== 'none') {
     return newRevision(merged, rendered, { version: nextVersion(releases), status: 'pending-upgrade', description: 'Dry run complete', now: ctx.now() });
   }
-  await checkOperators(ctx, request, rendered);
-  await checkAllOwnership(ctx, release, rendered.objects);
+  await allInOrder([checkOperators(ctx, request, rendered), checkAllOwnership(ctx, release, rendered.objects)] as const);
   for (const old of revisionsToPrune(releases, request.historyMax)) await ctx.storage.delete(old.name, old.namespace, old.version);
 
   const operation = await PendingOperation.begin(
