@@ -12,7 +12,11 @@ export const FIELD_MANAGER = 'rayctl';
 const KEEP_POLICY = 'helm.sh/resource-policy';
 
 /** Refuses objects owned by another release before anything is written, so a refusal changes nothing. */
-export async function checkAllOwnership(ctx: ActionContext, release: ReleaseRef, objects: readonly RenderedObject[]): Promise<void> {
+export async function checkAllOwnership(
+  ctx: ActionContext,
+  release: ReleaseRef,
+  objects: readonly RenderedObject[],
+): Promise<void> {
   const live = await Promise.all(objects.map(({ object }) => ctx.objects.get(object)));
   for (const object of live) if (object) checkOwnership(object, release);
 }
@@ -31,11 +35,19 @@ export async function ensureNamespace(ctx: ActionContext, namespace: string, cre
   const live = await ctx.objects.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (live) return;
   if (!create) {
-    throw new UserError(`namespace "${namespace}" does not exist`, 'add --create-namespace, or create it with `kubectl create namespace`');
+    throw new UserError(
+      `namespace "${namespace}" does not exist`,
+      'add --create-namespace, or create it with `kubectl create namespace`',
+    );
   }
-  await ctx.client.request('POST', '/api/v1/namespaces', { verb: 'create', resource: 'namespaces', name: namespace }, {
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-  });
+  await ctx.client.request(
+    'POST',
+    '/api/v1/namespaces',
+    { verb: 'create', resource: 'namespaces', name: namespace },
+    {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    },
+  );
   ctx.progress.info(`created namespace ${namespace}`);
 }
 
@@ -65,13 +77,22 @@ async function waitEstablished(ctx: ActionContext, crd: KubeObject): Promise<voi
   const version = spec.versions.find((v) => v.served)?.name ?? 'v1';
   for (;;) {
     const live = await ctx.objects.get(crd);
-    const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+    const conditions =
+      (live?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
     if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) {
       ctx.objects.discovery.reset();
       const served = await ctx.objects.discovery.find(`${spec.group}/${version}`, spec.names.kind);
-      if (served && (await ctx.objects.list(served.apiVersion, served.kind).then(() => true, () => false))) return;
+      if (
+        served &&
+        (await ctx.objects.list(served.apiVersion, served.kind).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
     }
-    if (Date.now() > deadline) throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within 30 s`);
+    if (Date.now() > deadline)
+      throw new UserError(`CustomResourceDefinition ${crd.metadata.name} was not established within 30 s`);
     ctx.progress.waiting(`waiting for CustomResourceDefinition ${crd.metadata.name} to be established`);
     await sleep(200);
   }
@@ -96,7 +117,10 @@ export async function applyObjects(
       if (!isConflict(err) || options.force) throw err;
       const managers = [...err.message.matchAll(/conflict with "([^"]+)"/g)].map((m) => m[1]!);
       if (managers.length === 0 || !managers.every((m) => RELEASE_MANAGERS.has(m))) {
-        throw new UserError(err.message, `another field manager (${managers.join(', ') || 'unknown'}) changed these fields; add --force-conflicts to take them over`);
+        throw new UserError(
+          err.message,
+          `another field manager (${managers.join(', ') || 'unknown'}) changed these fields; add --force-conflicts to take them over`,
+        );
       }
       await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, ...options, force: true });
     }

@@ -36,9 +36,12 @@ export class PendingOperation {
     const operation = new PendingOperation(ctx, await ctx.storage.create(pending));
     process.on('SIGINT', operation.onSignal);
     process.on('SIGTERM', operation.onSignal);
-    await operation.startHeartbeat();
+    // The first renewal need not hold up the work: --recover waits out a whole lease anyway.
+    operation.heartbeatStarted = operation.startHeartbeat();
     return operation;
   }
+
+  private heartbeatStarted: Promise<void> = Promise.resolve();
 
   get release(): Release {
     return this.stored.release;
@@ -60,6 +63,7 @@ export class PendingOperation {
   private async end(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+    await this.heartbeatStarted;
     this.stopHeartbeat();
     const { name, namespace } = this.stored.release;
     await this.ctx.client
@@ -87,15 +91,22 @@ export class PendingOperation {
       spec: { holderIdentity: identity, leaseDurationSeconds: LEASE_SECONDS, renewTime: microTime(new Date()) },
     });
     const renew = () =>
-      this.ctx.client.request('PATCH', leasePath(namespace, leaseName(name)), { verb: 'apply', resource: 'leases', namespace }, {
-        body: body(),
-        contentType: 'application/apply-patch+yaml',
-        query: { fieldManager: 'rayctl', force: true },
-      });
+      this.ctx.client.request(
+        'PATCH',
+        leasePath(namespace, leaseName(name)),
+        { verb: 'apply', resource: 'leases', namespace },
+        {
+          body: body(),
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: 'rayctl', force: true },
+        },
+      );
     try {
       await renew();
     } catch (err) {
-      this.ctx.progress.warn(`no heartbeat lease (${(err as Error).message}); --recover cannot tell whether this command is alive`);
+      this.ctx.progress.warn(
+        `no heartbeat lease (${(err as Error).message}); --recover cannot tell whether this command is alive`,
+      );
       return;
     }
     const timer = setInterval(() => void renew().catch(() => undefined), RENEW_MS);

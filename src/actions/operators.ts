@@ -19,7 +19,12 @@ export interface OperatorInstance {
 
 interface DeploymentShape {
   metadata: KubeObject['metadata'];
-  spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { env?: { name: string }[] }[] } } };
+  spec?: {
+    template?: {
+      metadata?: { labels?: Record<string, string> };
+      spec?: { containers?: { env?: { name: string }[] }[] };
+    };
+  };
 }
 
 function asOperator(deployment: DeploymentShape): OperatorInstance | undefined {
@@ -39,7 +44,7 @@ function asOperator(deployment: DeploymentShape): OperatorInstance | undefined {
 export function renderedOperator(objects: readonly KubeObject[]): OperatorInstance | undefined {
   for (const object of objects) {
     if (object.kind !== 'Deployment') continue;
-    const operator = asOperator(object as DeploymentShape);
+    const operator = asOperator(object);
     if (operator) return operator;
   }
   return undefined;
@@ -47,7 +52,9 @@ export function renderedOperator(objects: readonly KubeObject[]): OperatorInstan
 
 /** Every Ray operator Deployment in the cluster. */
 export async function findOperators(ctx: ActionContext): Promise<OperatorInstance[]> {
-  const deployments = await ctx.objects.list<DeploymentShape>('apps/v1', 'Deployment');
+  const deployments = await ctx.objects.list<DeploymentShape>('apps/v1', 'Deployment', {
+    labelSelector: `${OPERATOR_COMPONENT_LABEL}=${OPERATOR_COMPONENT}`,
+  });
   return deployments.map(asOperator).filter((o): o is OperatorInstance => o !== undefined);
 }
 
@@ -56,8 +63,13 @@ export function serves(operator: OperatorInstance, namespace: string): boolean {
 }
 
 function describe(operator: OperatorInstance): string {
-  const owner = operator.release ? `release "${operator.release.name}" (namespace "${operator.release.namespace}")` : 'a Deployment not installed by rayctl or helm';
-  const scope = operator.scope === 'cluster' ? 'a cluster-scoped Ray operator, which serves every namespace' : `a namespaced Ray operator serving namespace "${operator.namespace}"`;
+  const owner = operator.release
+    ? `release "${operator.release.name}" (namespace "${operator.release.namespace}")`
+    : 'a Deployment not installed by rayctl or helm';
+  const scope =
+    operator.scope === 'cluster'
+      ? 'a cluster-scoped Ray operator, which serves every namespace'
+      : `a namespaced Ray operator serving namespace "${operator.namespace}"`;
   return `${owner} already runs ${scope} (Deployment "${operator.deployment}" in "${operator.namespace}")`;
 }
 
@@ -65,8 +77,14 @@ function describe(operator: OperatorInstance): string {
  * Two operators whose scopes overlap would fight over the same RayClusters: refuse to install a second one.
  * Operators of `release` itself (an upgrade) do not count.
  */
-export function checkOperatorConflict(wanted: OperatorInstance, existing: readonly OperatorInstance[], release: ReleaseRef): void {
-  const others = existing.filter((o) => !(o.release?.name === release.name && o.release.namespace === release.namespace));
+export function checkOperatorConflict(
+  wanted: OperatorInstance,
+  existing: readonly OperatorInstance[],
+  release: ReleaseRef,
+): void {
+  const others = existing.filter(
+    (o) => !(o.release?.name === release.name && o.release.namespace === release.namespace),
+  );
   const clash = others.find((o) =>
     wanted.scope === 'cluster' ? true : o.scope === 'cluster' || o.namespace === wanted.namespace,
   );

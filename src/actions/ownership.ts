@@ -25,7 +25,8 @@ export function checkOwnership(live: KubeObject, release: ReleaseRef): void {
   const managedBy = live.metadata.labels?.[MANAGED_BY_LABEL];
   if (owner && owner.name === release.name && owner.namespace === release.namespace && managedBy === 'Helm') return;
   const problems: string[] = [];
-  if (managedBy !== 'Helm') problems.push(`label validation error: missing key "${MANAGED_BY_LABEL}": must be set to "Helm"`);
+  if (managedBy !== 'Helm')
+    problems.push(`label validation error: missing key "${MANAGED_BY_LABEL}": must be set to "Helm"`);
   if (owner?.name !== release.name) {
     problems.push(
       `annotation validation error: key "${RELEASE_NAME_ANNOTATION}" must equal "${release.name}": current value is "${owner?.name ?? ''}"`,
@@ -39,7 +40,7 @@ export function checkOwnership(live: KubeObject, release: ReleaseRef): void {
   throw new UserError(
     `${describeObject(live)} exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`,
     owner
-      ? `it belongs to release "${owner.name}" in namespace "${owner.namespace}"; ${live.kind === 'RayCluster' ? 'choose another release name' : 'to share that release\'s operator, install with --cluster-only'}`
+      ? `it belongs to release "${owner.name}" in namespace "${owner.namespace}"; ${live.kind === 'RayCluster' ? 'choose another release name' : "to share that release's operator, install with --cluster-only"}`
       : 'it was created outside rayctl and helm; delete it or choose another release name',
   );
 }

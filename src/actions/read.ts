@@ -9,7 +9,10 @@ export async function readRevision(ctx: ActionContext, ref: ReleaseRef, version?
   if (version !== undefined) {
     const stored = await ctx.storage.get(ref.name, ref.namespace, version);
     if (!stored) {
-      throw new UserError(`release "${ref.name}" has no revision ${version} in namespace "${ref.namespace}"`, `see its revisions with \`rayctl history ${ref.name} -n ${ref.namespace}\``);
+      throw new UserError(
+        `release "${ref.name}" has no revision ${version} in namespace "${ref.namespace}"`,
+        `see its revisions with \`rayctl history ${ref.name} -n ${ref.namespace}\``,
+      );
     }
     return stored.release;
   }
@@ -21,7 +24,10 @@ export async function readRevision(ctx: ActionContext, ref: ReleaseRef, version?
 export async function readHistory(ctx: ActionContext, ref: ReleaseRef): Promise<Release[]> {
   const history = (await ctx.storage.history(ref.name, ref.namespace)).map((r) => r.release);
   if (history.length === 0) {
-    throw new UserError(`release "${ref.name}" not found in namespace "${ref.namespace}"`, 'list releases with `rayctl list -A`');
+    throw new UserError(
+      `release "${ref.name}" not found in namespace "${ref.namespace}"`,
+      'list releases with `rayctl list -A`',
+    );
   }
   return history;
 }

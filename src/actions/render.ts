@@ -21,5 +21,10 @@ export function renderRelease(compiled: CompiledChart, release: ReleaseRef, user
   const values = coalesceValues(userValues, compiled.chart.defaults);
   validateValues(compiled, values);
   const input = { release, values };
-  return { values, objects: renderChart(compiled, input), crds: chartCrds(compiled.chart), notes: renderNotes(compiled, input) };
+  return {
+    values,
+    objects: renderChart(compiled, input),
+    crds: chartCrds(compiled.chart),
+    notes: renderNotes(compiled, input),
+  };
 }

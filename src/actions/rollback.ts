@@ -1,7 +1,13 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest, nextVersion, revisionsToPrune } from '../release/history.ts';
+import {
+  assertNoOperationInProgress,
+  lastDeployed,
+  latest,
+  nextVersion,
+  revisionsToPrune,
+} from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
 import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
@@ -20,11 +26,20 @@ export interface RollbackOptions {
  * Helm's rollback: a new revision that copies revision N's chart, values and manifest, applied over what runs now.
  * Without N, the revision before the current one. A rollback is also how a pending-* release is resolved.
  */
-export async function rollbackTo(ctx: ActionContext, ref: ReleaseRef, version: number | undefined, options: RollbackOptions): Promise<Release> {
+export async function rollbackTo(
+  ctx: ActionContext,
+  ref: ReleaseRef,
+  version: number | undefined,
+  options: RollbackOptions,
+): Promise<Release> {
   const history = await ctx.storage.history(ref.name, ref.namespace);
   const releases = history.map((r) => r.release);
   const last = latest(releases);
-  if (!last) throw new UserError(`release "${ref.name}" not found in namespace "${ref.namespace}"`, 'list releases with `rayctl list -A`');
+  if (!last)
+    throw new UserError(
+      `release "${ref.name}" not found in namespace "${ref.namespace}"`,
+      'list releases with `rayctl list -A`',
+    );
   // A pending latest revision is what a rollback resolves; anything else in progress must finish first.
   const resolvingPending = isPending(last.info.status);
   if (!resolvingPending) assertNoOperationInProgress(releases);
@@ -32,18 +47,24 @@ export async function rollbackTo(ctx: ActionContext, ref: ReleaseRef, version: n
   const target = releases.find((r) => r.version === targetVersion);
   if (!target) {
     throw new UserError(
-      version === undefined ? `release "${ref.name}" has no revision before ${last.version} to roll back to` : `release "${ref.name}" has no revision ${version}`,
+      version === undefined
+        ? `release "${ref.name}" has no revision before ${last.version} to roll back to`
+        : `release "${ref.name}" has no revision ${version}`,
       `see the revisions with \`rayctl history ${ref.name} -n ${ref.namespace}\``,
     );
   }
   if (resolvingPending) {
     const stored = history.at(-1)!;
-    await ctx.storage.update(stored, { ...last, info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` } });
+    await ctx.storage.update(stored, {
+      ...last,
+      info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` },
+    });
   }
   const current = lastDeployed(releases) ?? last;
   const targetObjects = parseManifest(target.manifest, target.namespace);
   await checkAllOwnership(ctx, ref, targetObjects);
-  for (const old of revisionsToPrune(releases, options.historyMax ?? 10)) await ctx.storage.delete(old.name, old.namespace, old.version);
+  for (const old of revisionsToPrune(releases, options.historyMax ?? 10))
+    await ctx.storage.delete(old.name, old.namespace, old.version);
 
   const now = ctx.now().toISOString();
   const operation = await PendingOperation.begin(ctx, {
@@ -58,11 +79,21 @@ export async function rollbackTo(ctx: ActionContext, ref: ReleaseRef, version: n
       description: `Rollback to ${targetVersion}`,
     },
   });
-  ctx.progress.info(`release "${ref.name}" revision ${operation.release.version}: pending-rollback to ${targetVersion}`);
+  ctx.progress.info(
+    `release "${ref.name}" revision ${operation.release.version}: pending-rollback to ${targetVersion}`,
+  );
   try {
     await applyObjects(ctx, targetObjects, { force: options.force });
-    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest, current.namespace), targetObjects, ref.namespace));
-    if (options.wait) await waitForReady(ctx, targetObjects.map((o) => o.object), options.timeoutMs);
+    await deleteObjects(
+      ctx,
+      removedObjects(parseManifest(current.manifest, current.namespace), targetObjects, ref.namespace),
+    );
+    if (options.wait)
+      await waitForReady(
+        ctx,
+        targetObjects.map((o) => o.object),
+        options.timeoutMs,
+      );
   } catch (err) {
     await operation.finish('failed', `Rollback "${ref.name}" failed: ${(err as Error).message}`);
     throw err;

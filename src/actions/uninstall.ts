@@ -28,33 +28,55 @@ export async function uninstallObjects(ctx: ActionContext, release: Release): Pr
   return deleteObjects(ctx, parseManifest(release.manifest, release.namespace));
 }
 
-export async function uninstall(ctx: ActionContext, request: UninstallRequest): Promise<{ release: Release; kept: KubeObject[] }> {
+export async function uninstall(
+  ctx: ActionContext,
+  request: UninstallRequest,
+): Promise<{ release: Release; kept: KubeObject[] }> {
   const { name, namespace } = request.release;
   const history = await ctx.storage.history(name, namespace);
   const lastStored = history.at(-1);
   const last = latest(history.map((r) => r.release));
   if (!lastStored || !last) {
-    throw new UserError(`release "${name}" not found in namespace "${namespace}"`, 'list releases with `rayctl list -A`');
+    throw new UserError(
+      `release "${name}" not found in namespace "${namespace}"`,
+      'list releases with `rayctl list -A`',
+    );
   }
   if (last.info.status === 'uninstalled') {
     if (!request.keepHistory) {
       for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
       return { release: last, kept: [] };
     }
-    throw new UserError(`release "${name}" is already uninstalled (its history was kept)`, `remove the history with \`rayctl uninstall ${name} -n ${namespace}\``);
+    throw new UserError(
+      `release "${name}" is already uninstalled (its history was kept)`,
+      `remove the history with \`rayctl uninstall ${name} -n ${namespace}\``,
+    );
   }
   await checkServedClusters(ctx, last, request);
   if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
 
-  let stored = await ctx.storage.update(lastStored, { ...last, info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' } });
+  let stored = await ctx.storage.update(lastStored, {
+    ...last,
+    info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' },
+  });
   const objects = parseManifest(last.manifest, last.namespace);
   const kept = await deleteObjects(ctx, objects);
-  if (request.wait) await waitGone(ctx, objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o))), request.timeoutMs);
+  if (request.wait)
+    await waitGone(
+      ctx,
+      objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o))),
+      request.timeoutMs,
+    );
   if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
 
   const done: Release = {
     ...stored.release,
-    info: { ...stored.release.info, status: 'uninstalled', deleted: ctx.now().toISOString(), description: 'Uninstallation complete' },
+    info: {
+      ...stored.release.info,
+      status: 'uninstalled',
+      deleted: ctx.now().toISOString(),
+      description: 'Uninstallation complete',
+    },
   };
   if (request.keepHistory) {
     stored = await ctx.storage.update(stored, done);
@@ -81,7 +103,9 @@ async function checkServedClusters(ctx: ActionContext, release: Release, request
     return `${describeObject(c)}${owner ? ` (release "${owner.name}" in "${owner.namespace}")` : ''}`;
   });
   if (request.force) {
-    ctx.progress.warn(`--force: uninstalling the operator leaves these RayClusters unreconciled:\n  - ${listing.join('\n  - ')}`);
+    ctx.progress.warn(
+      `--force: uninstalling the operator leaves these RayClusters unreconciled:\n  - ${listing.join('\n  - ')}`,
+    );
     return;
   }
   if (!request.cascade) {
@@ -98,12 +122,23 @@ async function checkServedClusters(ctx: ActionContext, release: Release, request
       continue;
     }
     ctx.progress.info(`--cascade: uninstalling release "${owner.name}" in namespace "${owner.namespace}"`);
-    await uninstall(ctx, { ...request, release: owner, cascade: false, deleteCrds: false, keepHistory: false, wait: true });
+    await uninstall(ctx, {
+      ...request,
+      release: owner,
+      cascade: false,
+      deleteCrds: false,
+      keepHistory: false,
+      wait: true,
+    });
   }
 }
 
 async function servedClusters(ctx: ActionContext, operator: OperatorInstance): Promise<KubeObject[]> {
-  const all = await ctx.objects.list('cluster.ray.io/v1', 'RayCluster', operator.scope === 'namespace' ? { namespace: operator.namespace } : {});
+  const all = await ctx.objects.list(
+    'cluster.ray.io/v1',
+    'RayCluster',
+    operator.scope === 'namespace' ? { namespace: operator.namespace } : {},
+  );
   return all.filter((c) => serves(operator, c.metadata.namespace ?? ''));
 }
 
@@ -121,7 +156,11 @@ async function checkNoForeignRayClusters(ctx: ActionContext, release: ReleaseRef
 }
 
 async function deleteRayClusterCrd(ctx: ActionContext, wait: boolean, timeoutMs: number): Promise<void> {
-  const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: RAYCLUSTER_CRD } };
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: RAYCLUSTER_CRD },
+  };
   if (await ctx.objects.delete(crd)) {
     ctx.progress.info(`deleted CustomResourceDefinition ${RAYCLUSTER_CRD}`);
     if (wait) await waitGone(ctx, [crd], timeoutMs);
@@ -129,11 +168,19 @@ async function deleteRayClusterCrd(ctx: ActionContext, wait: boolean, timeoutMs:
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
+  return (
+    a.kind === b.kind &&
+    a.metadata.name === b.metadata.name &&
+    (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '')
+  );
 }
 
 /** Waits until each object is gone (finalizers and garbage collection done). */
-export async function waitGone(ctx: ActionContext, objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[], timeoutMs: number): Promise<void> {
+export async function waitGone(
+  ctx: ActionContext,
+  objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const remaining = [];
@@ -144,7 +191,9 @@ export async function waitGone(ctx: ActionContext, objects: readonly Pick<KubeOb
     }
     if (Date.now() > deadline) {
       ctx.progress.doneWaiting();
-      throw new UserError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for deletion of ${remaining.map(describeObject).join(', ')}`);
+      throw new UserError(
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for deletion of ${remaining.map(describeObject).join(', ')}`,
+      );
     }
     ctx.progress.waiting(`waiting for deletion of ${remaining.map(describeObject).join(', ')}`);
     await sleep(500);

@@ -1,10 +1,15 @@
-import type { CompiledChart } from '../chart/compile.ts';
 import { parseManifest } from '../chart/manifest.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import type { Values } from '../chart/tree.ts';
 import { mergeValues } from '../chart/values.ts';
 import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest, nextVersion, revisionsToPrune } from '../release/history.ts';
+import {
+  assertNoOperationInProgress,
+  lastDeployed,
+  latest,
+  nextVersion,
+  revisionsToPrune,
+} from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
 import type { ActionContext } from './context.ts';
@@ -26,7 +31,11 @@ export interface UpgradeRequest extends InstallRequest {
 
 /** Helm 3's value rules: --reuse-values merges over the last values, --reset-values drops them, and with neither
  * an upgrade that sets nothing keeps the last values. */
-export function upgradeValues(request: Pick<UpgradeRequest, 'reuseValues' | 'resetValues'>, current: Values, supplied: Values): Values {
+export function upgradeValues(
+  request: Pick<UpgradeRequest, 'reuseValues' | 'resetValues'>,
+  current: Values,
+  supplied: Values,
+): Values {
   if (request.resetValues) return supplied;
   if (request.reuseValues) return mergeValues(current, supplied);
   return Object.keys(supplied).length === 0 ? current : supplied;
@@ -57,10 +66,19 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
   const rendered = renderRelease(request.chart, release, userValues);
   const merged = { ...request, userValues };
   if (request.dryRun !== 'none') {
-    return newRevision(merged, rendered, { version: nextVersion(releases), status: 'pending-upgrade', description: 'Dry run complete', now: ctx.now() });
+    return newRevision(merged, rendered, {
+      version: nextVersion(releases),
+      status: 'pending-upgrade',
+      description: 'Dry run complete',
+      now: ctx.now(),
+    });
   }
-  await allInOrder([checkOperators(ctx, request, rendered), checkAllOwnership(ctx, release, rendered.objects)] as const);
-  for (const old of revisionsToPrune(releases, request.historyMax)) await ctx.storage.delete(old.name, old.namespace, old.version);
+  await allInOrder([
+    checkOperators(ctx, request, rendered),
+    checkAllOwnership(ctx, release, rendered.objects),
+  ] as const);
+  for (const old of revisionsToPrune(releases, request.historyMax))
+    await ctx.storage.delete(old.name, old.namespace, old.version);
 
   const operation = await PendingOperation.begin(
     ctx,
@@ -75,13 +93,25 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
   ctx.progress.info(`release "${release.name}" revision ${operation.release.version}: pending-upgrade`);
   try {
     await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
-    await deleteObjects(ctx, removedObjects(parseManifest(current.manifest, current.namespace), rendered.objects, release.namespace));
-    if (request.wait) await waitForReady(ctx, rendered.objects.map((o) => o.object), request.timeoutMs);
+    await deleteObjects(
+      ctx,
+      removedObjects(parseManifest(current.manifest, current.namespace), rendered.objects, release.namespace),
+    );
+    if (request.wait)
+      await waitForReady(
+        ctx,
+        rendered.objects.map((o) => o.object),
+        request.timeoutMs,
+      );
   } catch (err) {
     await operation.finish('failed', `Upgrade "${release.name}" failed: ${(err as Error).message}`);
     if (request.atomic && current.info.status === 'deployed') {
       ctx.progress.warn(`--atomic: rolling back to revision ${current.version}`);
-      await rollbackTo(ctx, release, current.version, { wait: request.wait, timeoutMs: request.timeoutMs, force: request.forceConflicts });
+      await rollbackTo(ctx, release, current.version, {
+        wait: request.wait,
+        timeoutMs: request.timeoutMs,
+        force: request.forceConflicts,
+      });
     }
     throw err;
   }
@@ -90,7 +120,11 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
 }
 
 /** Marks every deployed revision other than `version` superseded, as Helm does once a new one is deployed. */
-export async function supersede(ctx: ActionContext, history: readonly StoredRevision[], version: number): Promise<void> {
+export async function supersede(
+  ctx: ActionContext,
+  history: readonly StoredRevision[],
+  version: number,
+): Promise<void> {
   for (const stored of history) {
     const r = stored.release;
     if (r.version !== version && r.info.status === 'deployed') {

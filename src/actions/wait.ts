@@ -22,7 +22,11 @@ function readinessOf(object: KubeObject): Readiness | undefined {
 function deploymentReadiness(live: KubeObject | undefined): string | undefined {
   if (!live) return 'does not exist';
   const spec = live.spec as { replicas?: number } | undefined;
-  const status = (live.status ?? {}) as { observedGeneration?: number; availableReplicas?: number; updatedReplicas?: number };
+  const status = (live.status ?? {}) as {
+    observedGeneration?: number;
+    availableReplicas?: number;
+    updatedReplicas?: number;
+  };
   const wanted = spec?.replicas ?? 1;
   const generation = (live.metadata as { generation?: number }).generation ?? 0;
   if ((status.observedGeneration ?? 0) < generation) return 'rollout not yet observed by the controller';
@@ -33,7 +37,11 @@ function deploymentReadiness(live: KubeObject | undefined): string | undefined {
 
 function rayClusterReadiness(live: KubeObject | undefined): string | undefined {
   if (!live) return 'does not exist';
-  const status = (live.status ?? {}) as { phase?: string; reason?: string; workers?: { ready?: number; desired?: number }[] };
+  const status = (live.status ?? {}) as {
+    phase?: string;
+    reason?: string;
+    workers?: { ready?: number; desired?: number }[];
+  };
   if (status.phase === 'Running') return undefined;
   const workers = { ready: 0, desired: 0 };
   for (const w of status.workers ?? []) {
@@ -48,7 +56,11 @@ function rayClusterReadiness(live: KubeObject | undefined): string | undefined {
  * Waits until every Deployment is available and every RayCluster is Running, showing what is being waited for.
  * On timeout, says what was not ready and why (pending pods with their scheduling reasons).
  */
-export async function waitForReady(ctx: ActionContext, objects: readonly KubeObject[], timeoutMs: number): Promise<void> {
+export async function waitForReady(
+  ctx: ActionContext,
+  objects: readonly KubeObject[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = objects.filter((o) => readinessOf(o));
   for (;;) {
@@ -88,8 +100,12 @@ async function pendingPodReasons(ctx: ActionContext, objects: readonly KubeObjec
     for (const pod of pods) {
       if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded') continue;
       const stuck = pod.status?.conditions?.find((c) => c.status === 'False');
-      const why = stuck ? `${stuck.type}=False ${stuck.reason ?? ''}${stuck.message ? `: ${stuck.message}` : ''}` : 'no conditions yet';
-      reasons.push(`pod "${pod.metadata.name}" in namespace "${namespace}" is ${pod.status?.phase ?? 'Pending'} (${why.trim()})`);
+      const why = stuck
+        ? `${stuck.type}=False ${stuck.reason ?? ''}${stuck.message ? `: ${stuck.message}` : ''}`
+        : 'no conditions yet';
+      reasons.push(
+        `pod "${pod.metadata.name}" in namespace "${namespace}" is ${pod.status?.phase ?? 'Pending'} (${why.trim()})`,
+      );
     }
   }
   return reasons;

@@ -26,7 +26,10 @@ function builtinChartPlugin(): Plugin {
         const chart = loadChart(root);
         const specs = [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])]
           // precompile() returns JavaScript source text (its typings say TemplateSpecification).
-          .map((file) => `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, compileOptions(file.name)) as unknown as string}`)
+          .map(
+            (file) =>
+              `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, compileOptions(file.name)) as unknown as string}`,
+          )
           .join(',\n');
         return {
           contents: [
@@ -65,6 +68,8 @@ await build({
   define: { __RAYCTL_BUNDLED__: 'true' },
   plugins: [builtinChartPlugin()],
   // Bundled CommonJS dependencies call require(); give ESM output one.
-  banner: { js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);" },
+  banner: {
+    js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

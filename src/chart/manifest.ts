@@ -22,7 +22,10 @@ export function parseManifest(manifest: string, releaseNamespace: string): Rende
  * Identity of an object across revisions: group/kind, namespace and name (not version or content). A missing
  * namespace counts as the release's, as parseManifest fills it in, so both sides of a comparison agree.
  */
-export function objectKey(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, releaseNamespace: string): string {
+export function objectKey(
+  object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+  releaseNamespace: string,
+): string {
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   return `${group}/${object.kind}/${object.metadata.namespace ?? releaseNamespace}/${object.metadata.name}`;
 }

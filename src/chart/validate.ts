@@ -88,7 +88,9 @@ function rayRules(values: Values): string[] {
       const amount = parseQuantity(value);
       if (amount === undefined || amount < 0) {
         const example = field === 'CPU' ? '1, "500m"' : '"1Gi", "512Mi"';
-        problems.push(`${path}.${field} must be a Kubernetes quantity such as ${example}, got ${JSON.stringify(value)}`);
+        problems.push(
+          `${path}.${field} must be a Kubernetes quantity such as ${example}, got ${JSON.stringify(value)}`,
+        );
       }
     }
   }

@@ -5,7 +5,6 @@ import { describeType, isPlainObject, type Values } from './tree.ts';
 
 export type { Values } from './tree.ts';
 
-
 /**
  * What the user supplied, in the order Helm applies it: -f files, then --set-json, --set, --set-string,
  * --set-file; rayctl's shortcut flags (--cluster-only, --min-workers ...) come last because they are the most
@@ -20,7 +19,14 @@ export interface ValuesInput {
   shortcuts: Values;
 }
 
-export const NO_VALUES_INPUT: ValuesInput = { files: [], setJson: [], set: [], setString: [], setFile: [], shortcuts: {} };
+export const NO_VALUES_INPUT: ValuesInput = {
+  files: [],
+  setJson: [],
+  set: [],
+  setString: [],
+  setFile: [],
+  shortcuts: {},
+};
 
 /** Reads a -f file or a --set-file path; '-' is standard input. Supplied by the CLI so this module stays pure. */
 export type ReadInput = (path: string) => string;

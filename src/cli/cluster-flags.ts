@@ -8,7 +8,11 @@ import { stderrProgress } from './progress.ts';
 export async function connectFromFlags(command: Command): Promise<{ ctx: ActionContext; namespace: string }> {
   const flags = globalFlags(command);
   const ctx = await connect(
-    { ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.kubeContext ? { context: flags.kubeContext } : {}) },
+    {
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.kubeContext ? { context: flags.kubeContext } : {}),
+      debug: Boolean(flags.debug),
+    },
     stderrProgress(),
   );
   const namespace = flags.namespace ?? ctx.client.defaultNamespace;

@@ -32,7 +32,12 @@ export function addDeployOptions(command: Command): Command {
     .option('--wait', 'wait until the operator Deployment is available and the RayCluster is Running')
     .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m')
     .option('--atomic', 'on failure, undo the change (uninstall a new release, roll back an upgrade); implies --wait')
-    .addOption(new Option('--dry-run [mode]', 'show what would happen: client (render only) or server (validated by the API server)').preset('client'))
+    .addOption(
+      new Option(
+        '--dry-run [mode]',
+        'show what would happen: client (render only) or server (validated by the API server)',
+      ).preset('client'),
+    )
     .option('--description <text>', 'a description for the new revision')
     .option('--skip-crds', 'do not install the RayCluster CRD')
     .option('--history-max <n>', 'revisions kept per release (0 = unlimited)', '10')
@@ -48,11 +53,13 @@ export function deployOptions(flags: DeployFlags): {
   dryRun: DryRun;
   historyMax: number;
 } {
-  const dryRun = flags.dryRun === undefined || flags.dryRun === false ? 'none' : flags.dryRun === true ? 'client' : flags.dryRun;
+  const dryRun =
+    flags.dryRun === undefined || flags.dryRun === false ? 'none' : flags.dryRun === true ? 'client' : flags.dryRun;
   if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') {
     throw new UsageError(`--dry-run "${dryRun}" is not a mode`, 'use --dry-run, --dry-run=client or --dry-run=server');
   }
-  if (!/^\d+$/.test(flags.historyMax)) throw new UsageError(`--history-max "${flags.historyMax}" must be a whole number (0 = unlimited)`);
+  if (!/^\d+$/.test(flags.historyMax))
+    throw new UsageError(`--history-max "${flags.historyMax}" must be a whole number (0 = unlimited)`);
   return {
     wait: Boolean(flags.wait || flags.atomic),
     timeoutMs: parseDuration(flags.timeout),

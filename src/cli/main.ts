@@ -15,12 +15,14 @@ import { configureColours, printError } from './output.ts';
 
 export function buildProgram(): Command {
   const program = new Command('rayctl')
-    .description('Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm\'s format), run its operator.')
+    .description(
+      "Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm's format), run its operator.",
+    )
     .version(`rayctl ${packageVersion()}`, '--version', "print rayctl's version")
     .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))
-    .option('--debug', 'show stack traces on errors')
+    .option('--debug', 'show stack traces on errors and every API call with its time')
     .showHelpAfterError('(run "rayctl help <command>" for usage)')
     .showSuggestionAfterError()
     .addHelpText(
@@ -71,7 +73,10 @@ function exitCodeFor(err: unknown, debug: boolean): number {
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
-  printError(err instanceof Error ? err.message : String(err), 'this looks like a bug in rayctl; rerun with --debug and report it');
+  printError(
+    err instanceof Error ? err.message : String(err),
+    'this looks like a bug in rayctl; rerun with --debug and report it',
+  );
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return 1;
 }

@@ -3,7 +3,11 @@ import type { Release } from '../release/model.ts';
 import { formatTime, type OutputFormat } from './output.ts';
 
 /** What `install`, `upgrade`, `rollback` and `status` print about a release, in Helm's layout. */
-export function printRelease(release: Release, format: OutputFormat, options: { showNotes?: boolean; manifest?: boolean } = {}): void {
+export function printRelease(
+  release: Release,
+  format: OutputFormat,
+  options: { showNotes?: boolean; manifest?: boolean } = {},
+): void {
   if (format !== 'table') {
     process.stdout.write(structured(release, format));
     return;

@@ -25,11 +25,25 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function addValuesOptions(command: Command): Command {
   return command
     .option('-f, --values <file>', 'values file to merge (repeatable; later files win; - reads stdin)', collect, [])
-    .option('--set <key=value>', 'set values (repeatable): a.b=1,list[0]=x,list={a,b}; "null" deletes a key', collect, [])
+    .option(
+      '--set <key=value>',
+      'set values (repeatable): a.b=1,list[0]=x,list={a,b}; "null" deletes a key',
+      collect,
+      [],
+    )
     .option('--set-string <key=value>', 'set values as strings, without type inference (repeatable)', collect, [])
-    .option('--set-json <key=json>', 'set values to JSON (repeatable): podTypes.x.nodeSelector={"gpu":"a100"}', collect, [])
+    .option(
+      '--set-json <key=json>',
+      'set values to JSON (repeatable): podTypes.x.nodeSelector={"gpu":"a100"}',
+      collect,
+      [],
+    )
     .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
-    .addOption(new Option('--operator-only', 'only the operator, no RayCluster (values: operatorOnly=true)').conflicts('clusterOnly'))
+    .addOption(
+      new Option('--operator-only', 'only the operator, no RayCluster (values: operatorOnly=true)').conflicts(
+        'clusterOnly',
+      ),
+    )
     .option('--cluster-only', 'only the RayCluster, no operator (values: clusterOnly=true)')
     .option('--namespaced-operator', 'operator in the release namespace, watching only it (namespacedOperator=true)')
     .option('--operator-namespace <ns>', 'namespace of a cluster-scoped operator (operatorNamespace)')

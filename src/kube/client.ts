@@ -8,6 +8,8 @@ import { loadKubeconfig } from './kubeconfig.ts';
 export interface ConnectOptions {
   kubeconfig?: string;
   context?: string;
+  /** Log each API call (method, path, status, milliseconds) to stderr, as `--debug` asks. */
+  debug?: boolean;
 }
 
 export interface RequestOptionsExtra {
@@ -48,6 +50,7 @@ export class KubeClient {
     readonly server: string,
     /** The context's namespace, or "default": where a command works without -n. */
     readonly defaultNamespace: string,
+    private readonly debug = false,
   ) {}
 
   /**
@@ -62,7 +65,7 @@ export class KubeClient {
         request.headers = { ...(request.headers as Record<string, string>), ...config.authHeaders() };
         return Promise.resolve();
       };
-      return new KubeClient(authenticate, config.contextName, config.server, config.namespace);
+      return new KubeClient(authenticate, config.contextName, config.server, config.namespace, options.debug);
     }
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
@@ -75,15 +78,24 @@ export class KubeClient {
       else process.env.KUBECONFIG = previous;
     }
     kc.setCurrentContext(config.delegate.context);
-    return new KubeClient((request) => kc.applyToHTTPSOptions(request), config.contextName, config.server, config.namespace);
+    return new KubeClient(
+      (request) => kc.applyToHTTPSOptions(request),
+      config.contextName,
+      config.server,
+      config.namespace,
+      options.debug,
+    );
   }
 
   /** Sends one request and returns the parsed JSON body; error statuses become a KubeError naming the call. */
   async request<T>(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
       const response = await this.send(method, path, call, extra);
       const text = await readBody(response);
       const status = response.statusCode ?? 0;
+      if (this.debug)
+        process.stderr.write(`api: ${method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms\n`);
       // 429: API priority and fairness, or a just-created CRD that is not served yet; the server says when to retry.
       if (status === 429 && attempt < MAX_ATTEMPTS) {
         const retryAfter = Number(response.headers['retry-after'] ?? 1);
@@ -107,7 +119,12 @@ export class KubeClient {
     this.agent?.destroy();
   }
 
-  private async send(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra): Promise<IncomingMessage> {
+  private async send(
+    method: string,
+    path: string,
+    call: KubeCall,
+    extra: RequestOptionsExtra,
+  ): Promise<IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(extra.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -128,7 +145,11 @@ export class KubeClient {
     const isHttps = url.protocol === 'https:';
     if (isHttps) {
       // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
-      this.agent ??= new Agent({ ...agentTlsOptions(options as Record<string, unknown>), keepAlive: true, maxSockets: 16 });
+      this.agent ??= new Agent({
+        ...agentTlsOptions(options as Record<string, unknown>),
+        keepAlive: true,
+        maxSockets: 16,
+      });
       options.agent = this.agent;
     }
     const timeoutMs = extra.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -88,7 +88,9 @@ export function loadKubeconfig(options: { kubeconfig?: string; context?: string 
   if (!context) {
     throw new UserError(
       contextName ? `kubeconfig has no context "${contextName}"` : 'kubeconfig has no current context',
-      allContexts.length > 0 ? `contexts: ${allContexts.join(', ')}; choose one with --kube-context` : 'the kubeconfig defines no contexts',
+      allContexts.length > 0
+        ? `contexts: ${allContexts.join(', ')}; choose one with --kube-context`
+        : 'the kubeconfig defines no contexts',
     );
   }
   const cluster = context.cluster ? find<ClusterEntry & { __dir: string }>('clusters', context.cluster) : undefined;
@@ -123,7 +125,10 @@ function kubeconfigFiles(explicit: string | undefined): string[] | 'in-cluster' 
   if (fromEnv.length > 0) {
     const existing = fromEnv.filter((p) => existsSync(p));
     if (existing.length === 0) {
-      throw new UserError(`KUBECONFIG names no existing file (${fromEnv.join(delimiter)})`, 'fix KUBECONFIG or pass --kubeconfig');
+      throw new UserError(
+        `KUBECONFIG names no existing file (${fromEnv.join(delimiter)})`,
+        'fix KUBECONFIG or pass --kubeconfig',
+      );
     }
     return existing;
   }
@@ -143,7 +148,8 @@ function readKubeconfig(path: string): KubeconfigFile {
   } catch (err) {
     throw new UserError(`kubeconfig ${path} cannot be read: ${(err as Error).message}`);
   }
-  if (parsed !== null && parsed !== undefined && typeof parsed !== 'object') throw new UserError(`kubeconfig ${path} is not a kubeconfig`);
+  if (parsed !== null && parsed !== undefined && typeof parsed !== 'object')
+    throw new UserError(`kubeconfig ${path} is not a kubeconfig`);
   return { ...(parsed as object), path };
 }
 
@@ -171,10 +177,16 @@ function authHeaders(user: UserEntry & { __dir: string }): Record<string, string
   };
   if (user.token) return { ...impersonation, Authorization: `Bearer ${user.token}` };
   if (user.tokenFile) {
-    return { ...impersonation, Authorization: `Bearer ${readFileSync(resolvePath(user.tokenFile, user.__dir), 'utf8').trim()}` };
+    return {
+      ...impersonation,
+      Authorization: `Bearer ${readFileSync(resolvePath(user.tokenFile, user.__dir), 'utf8').trim()}`,
+    };
   }
   if (user.username !== undefined && user.password !== undefined) {
-    return { ...impersonation, Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}` };
+    return {
+      ...impersonation,
+      Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+    };
   }
   return impersonation;
 }

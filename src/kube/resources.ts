@@ -15,6 +15,32 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
+/**
+ * Kinds every API server serves the same way: no discovery round trip for them (the /api/v1 document alone is tens
+ * of kilobytes). Custom resources such as RayCluster are discovered.
+ */
+const BUILT_IN: Record<string, [plural: string, namespaced: boolean]> = {
+  'v1/Namespace': ['namespaces', false],
+  'v1/ServiceAccount': ['serviceaccounts', true],
+  'v1/Secret': ['secrets', true],
+  'v1/ConfigMap': ['configmaps', true],
+  'v1/Service': ['services', true],
+  'v1/Pod': ['pods', true],
+  'v1/Event': ['events', true],
+  'v1/PersistentVolumeClaim': ['persistentvolumeclaims', true],
+  'apps/v1/Deployment': ['deployments', true],
+  'apps/v1/ReplicaSet': ['replicasets', true],
+  'apps/v1/StatefulSet': ['statefulsets', true],
+  'apps/v1/DaemonSet': ['daemonsets', true],
+  'batch/v1/Job': ['jobs', true],
+  'rbac.authorization.k8s.io/v1/ClusterRole': ['clusterroles', false],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ['clusterrolebindings', false],
+  'rbac.authorization.k8s.io/v1/Role': ['roles', true],
+  'rbac.authorization.k8s.io/v1/RoleBinding': ['rolebindings', true],
+  'coordination.k8s.io/v1/Lease': ['leases', true],
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': ['customresourcedefinitions', false],
+};
+
 /** Maps apiVersion + kind to REST paths by asking the API server once per apiVersion (like kubectl's discovery). */
 export class Discovery {
   private readonly lists = new Map<string, Promise<ApiResourceList | undefined>>();
@@ -26,7 +52,9 @@ export class Discovery {
     if (!found) {
       throw new UserError(
         `the cluster does not serve ${kind} (${apiVersion})`,
-        apiVersion === 'cluster.ray.io/v1' ? 'install the RayCluster CRD: rayctl show crds | kubectl apply -f -' : undefined,
+        apiVersion === 'cluster.ray.io/v1'
+          ? 'install the RayCluster CRD: rayctl show crds | kubectl apply -f -'
+          : undefined,
       );
     }
     return found;
@@ -34,6 +62,8 @@ export class Discovery {
 
   /** Like resource(), but undefined when the cluster does not serve the kind (e.g. the CRD is not installed). */
   async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const builtIn = BUILT_IN[`${apiVersion}/${kind}`];
+    if (builtIn) return { apiVersion, kind, plural: builtIn[0], namespaced: builtIn[1] };
     let list = this.lists.get(apiVersion);
     if (!list) {
       list = this.fetch(apiVersion);
@@ -66,7 +96,11 @@ export function resourcePath(info: ResourceInfo, namespace?: string, name?: stri
   return `${base}${scope}/${info.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 }
 
-export function callFor(info: ResourceInfo, verb: string, object?: { metadata: { name: string; namespace?: string } }): KubeCall {
+export function callFor(
+  info: ResourceInfo,
+  verb: string,
+  object?: { metadata: { name: string; namespace?: string } },
+): KubeCall {
   return {
     verb,
     resource: info.plural,
@@ -90,7 +124,7 @@ export class Objects {
     const info = await this.discovery.resource(object.apiVersion, object.kind);
     if (!info.namespaced && object.metadata.namespace !== undefined) {
       const { namespace: _ignored, ...metadata } = object.metadata;
-      object = { ...object, metadata: metadata as KubeObject['metadata'] };
+      object = { ...object, metadata };
     }
     return this.client.request<KubeObject>(
       'PATCH',
@@ -99,7 +133,11 @@ export class Objects {
       {
         body: object,
         contentType: 'application/apply-patch+yaml',
-        query: { fieldManager: options.fieldManager, force: options.force ? true : undefined, dryRun: options.dryRun ? 'All' : undefined },
+        query: {
+          fieldManager: options.fieldManager,
+          force: options.force ? true : undefined,
+          dryRun: options.dryRun ? 'All' : undefined,
+        },
       },
     );
   }

@@ -11,7 +11,10 @@ export function storedChart(chart: Chart): StoredChart {
   return {
     metadata: chart.metadata,
     lock: null,
-    templates: [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])].map((file) => ({ name: `templates/${file.name}`, data: base64(file.text) })),
+    templates: [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])].map((file) => ({
+      name: `templates/${file.name}`,
+      data: base64(file.text),
+    })),
     values: chart.defaults,
     ...(chart.schemaText === undefined ? {} : { schema: base64(chart.schemaText) }),
     files: chart.crds.map((file) => ({ name: file.name, data: base64(file.text) })),

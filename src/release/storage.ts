@@ -76,7 +76,10 @@ export class ReleaseStorage {
   /** Replaces a revision, failing if it changed since `stored` was read. */
   async update(stored: StoredRevision, release: Release): Promise<StoredRevision> {
     const name = secretName(release.name, release.version);
-    const secret = this.toSecret(release, { ...(stored.createdAt ? { createdAt: stored.createdAt } : {}), modifiedAt: unixSeconds() });
+    const secret = this.toSecret(release, {
+      ...(stored.createdAt ? { createdAt: stored.createdAt } : {}),
+      modifiedAt: unixSeconds(),
+    });
     secret.metadata.resourceVersion = stored.resourceVersion;
     try {
       const updated = await this.client.request<SecretObject>(
@@ -85,7 +88,11 @@ export class ReleaseStorage {
         { verb: 'update', resource: 'secrets', namespace: release.namespace, name },
         { body: secret },
       );
-      return { release, resourceVersion: updated.metadata.resourceVersion ?? '', ...(stored.createdAt ? { createdAt: stored.createdAt } : {}) };
+      return {
+        release,
+        resourceVersion: updated.metadata.resourceVersion ?? '',
+        ...(stored.createdAt ? { createdAt: stored.createdAt } : {}),
+      };
     } catch (err) {
       if (isConflict(err)) {
         throw new ReleaseConflictError(
@@ -123,7 +130,8 @@ export class ReleaseStorage {
       const version = Number(labels.version);
       const key = `${m.namespace}/${labels.name}`;
       if (!labels.name || !Number.isInteger(version)) continue;
-      if ((latest.get(key)?.version ?? -1) < version) latest.set(key, { version, status: labels.status ?? '', secret: m.name });
+      if ((latest.get(key)?.version ?? -1) < version)
+        latest.set(key, { version, status: labels.status ?? '', secret: m.name });
     }
     const shown = [...latest.entries()].filter(([, v]) => statuses.has(v.status as ReleaseStatus));
     if (shown.length === 0) return [];

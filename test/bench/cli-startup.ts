@@ -10,7 +10,10 @@ const commands: [string, string[]][] = [
   ['node -e 0', ['-e', '0']],
   ['rayctl --version', [bin, '--version']],
   ['rayctl template x', [bin, 'template', 'x']],
-  ['rayctl template x --cluster-only --set podTypes.rayWorkerType.minWorkers=0', [bin, 'template', 'x', '--cluster-only', '--set', 'podTypes.rayWorkerType.minWorkers=0']],
+  [
+    'rayctl template x --cluster-only --set podTypes.rayWorkerType.minWorkers=0',
+    [bin, 'template', 'x', '--cluster-only', '--set', 'podTypes.rayWorkerType.minWorkers=0'],
+  ],
 ];
 
 function medianMs(args: string[]): number {
@@ -32,5 +35,7 @@ console.log(`median of ${RUNS} runs, Node ${process.version}`);
 console.log(`${'command'.padEnd(80)} ${'median'.padStart(9)} ${'over node'.padStart(10)}`);
 for (const [name, args] of commands) {
   const ms = name === 'node -e 0' ? baseline : medianMs(args);
-  console.log(`${name.padEnd(80)} ${`${ms.toFixed(1)} ms`.padStart(9)} ${`+${(ms - baseline).toFixed(1)} ms`.padStart(10)}`);
+  console.log(
+    `${name.padEnd(80)} ${`${ms.toFixed(1)} ms`.padStart(9)} ${`+${(ms - baseline).toFixed(1)} ms`.padStart(10)}`,
+  );
 }

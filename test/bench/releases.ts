@@ -6,16 +6,27 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachCluster, adminClient, clusterState, startCluster, stopCluster, type TestCluster } from '../cluster/cluster.ts';
+import {
+  attachCluster,
+  adminClient,
+  clusterState,
+  startCluster,
+  stopCluster,
+  type TestCluster,
+} from '../cluster/cluster.ts';
 import { encodeRelease, OWNER, SECRET_TYPE, secretName } from '../../src/release/codec.ts';
 import type { Release } from '../../src/release/model.ts';
+import { storedChart } from '../../src/release/chart-record.ts';
+import { loadBuiltinChart } from '../../src/chart/load.ts';
 
 const RUNS = 5;
 const RELEASES = 200;
 const REVISIONS = 10;
 const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
 
-const cluster: TestCluster = process.env.RAYCTL_TEST_CLUSTER ? attachCluster(process.env.RAYCTL_TEST_CLUSTER) : await startCluster();
+const cluster: TestCluster = process.env.RAYCTL_TEST_CLUSTER
+  ? attachCluster(process.env.RAYCTL_TEST_CLUSTER)
+  : await startCluster();
 const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' };
 const helm = join(cluster.binDir, 'helm3');
 
@@ -38,7 +49,9 @@ function equivalentHelmChart(): string {
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: ray-static\nversion: 0.1.0\n');
   writeFileSync(join(dir, 'values.yaml'), 'minWorkers: 2\n');
-  const manifest = spawnSync(process.execPath, [bin, 'template', 'RELEASE', '-n', 'NAMESPACE', '--cluster-only'], { encoding: 'utf8' }).stdout;
+  const manifest = spawnSync(process.execPath, [bin, 'template', 'RELEASE', '-n', 'NAMESPACE', '--cluster-only'], {
+    encoding: 'utf8',
+  }).stdout;
   const templated = manifest
     .replaceAll('RELEASE', '{{ .Release.Name }}')
     .replaceAll('NAMESPACE', '{{ .Release.Namespace }}')
@@ -47,9 +60,17 @@ function equivalentHelmChart(): string {
   return dir;
 }
 
-async function lifecycleTimes(): Promise<void> {
+function lifecycleTimes(): void {
   const ns = `bench-${Date.now().toString(36)}`;
-  rayctl('template', 'x', '--include-crds', '--show-only', 'crds/rayclusters.cluster.ray.io.yaml', '--output-dir', join(tmpdir(), ns));
+  rayctl(
+    'template',
+    'x',
+    '--include-crds',
+    '--show-only',
+    'crds/rayclusters.cluster.ray.io.yaml',
+    '--output-dir',
+    join(tmpdir(), ns),
+  );
   run(join(cluster.binDir, 'kubectl'), ['apply', '--server-side', '-f', join(tmpdir(), ns, 'ray', 'crds')]);
   run(join(cluster.binDir, 'kubectl'), ['create', 'namespace', ns]);
   const chart = equivalentHelmChart();
@@ -58,8 +79,14 @@ async function lifecycleTimes(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     record('rayctl install', rayctl('-n', ns, 'install', `r${i}`, '--cluster-only'));
     record('helm3 install', run(helm, ['-n', ns, 'install', `h${i}`, chart]));
-    record('rayctl upgrade', rayctl('-n', ns, 'upgrade', `r${i}`, '--reuse-values', '--set', 'podTypes.rayWorkerType.minWorkers=1'));
-    record('helm3 upgrade', run(helm, ['-n', ns, 'upgrade', `h${i}`, chart, '--reuse-values', '--set', 'minWorkers=1']));
+    record(
+      'rayctl upgrade',
+      rayctl('-n', ns, 'upgrade', `r${i}`, '--reuse-values', '--set', 'podTypes.rayWorkerType.minWorkers=1'),
+    );
+    record(
+      'helm3 upgrade',
+      run(helm, ['-n', ns, 'upgrade', `h${i}`, chart, '--reuse-values', '--set', 'minWorkers=1']),
+    );
     record('rayctl uninstall', rayctl('-n', ns, 'uninstall', `r${i}`));
     record('helm3 uninstall', run(helm, ['-n', ns, 'uninstall', `h${i}`]));
   }
@@ -67,7 +94,9 @@ async function lifecycleTimes(): Promise<void> {
   for (const verb of ['install', 'upgrade', 'uninstall']) {
     const ours = median(times[`rayctl ${verb}`]!);
     const theirs = median(times[`helm3 ${verb}`]!);
-    console.log(`  ${verb.padEnd(10)} rayctl ${ours.toFixed(0).padStart(5)} ms   helm3 ${theirs.toFixed(0).padStart(5)} ms   (${(theirs / ours).toFixed(2)}× helm's time)`);
+    console.log(
+      `  ${verb.padEnd(10)} rayctl ${ours.toFixed(0).padStart(5)} ms   helm3 ${theirs.toFixed(0).padStart(5)} ms   (${(theirs / ours).toFixed(2)}× helm's time)`,
+    );
   }
   run(join(cluster.binDir, 'kubectl'), ['delete', 'namespace', ns, '--wait=false']);
 }
@@ -75,8 +104,12 @@ async function lifecycleTimes(): Promise<void> {
 /** 200 releases × 10 revisions written straight to the API as Helm records (9 superseded + 1 deployed each). */
 async function seedReleases(namespaces: string[]): Promise<void> {
   const client = adminClient(clusterState(cluster));
-  for (const ns of namespaces) await client.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  const manifest = spawnSync(process.execPath, [bin, 'template', 'seeded', '--cluster-only'], { encoding: 'utf8' }).stdout;
+  for (const ns of namespaces)
+    await client.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const manifest = spawnSync(process.execPath, [bin, 'template', 'seeded', '--cluster-only'], {
+    encoding: 'utf8',
+  }).stdout;
+  const chart = storedChart((await loadBuiltinChart()).chart);
   const jobs: (() => Promise<unknown>)[] = [];
   for (let r = 0; r < RELEASES; r++) {
     const namespace = namespaces[r % namespaces.length]!;
@@ -86,8 +119,16 @@ async function seedReleases(namespaces: string[]): Promise<void> {
         name: `rel-${r}`,
         namespace,
         version,
-        info: { first_deployed: '2026-01-01T00:00:00Z', last_deployed: '2026-01-01T00:00:00Z', deleted: '', description: 'seeded', status, notes: '' },
-        chart: { metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0', appVersion: '2.40.0' }, lock: null, templates: [], values: {}, files: [] },
+        info: {
+          first_deployed: '2026-01-01T00:00:00Z',
+          last_deployed: '2026-01-01T00:00:00Z',
+          deleted: '',
+          description: 'seeded',
+          status,
+          notes: '',
+        },
+        // What rayctl really stores: the whole chart travels with every revision, as with helm.
+        chart,
         config: { clusterOnly: true },
         manifest,
         hooks: [],
@@ -98,16 +139,21 @@ async function seedReleases(namespaces: string[]): Promise<void> {
           apiVersion: 'v1',
           kind: 'Secret',
           type: SECRET_TYPE,
-          metadata: { name: secretName(release.name, version), labels: { name: release.name, owner: OWNER, status, version: String(version) } },
+          metadata: {
+            name: secretName(release.name, version),
+            labels: { name: release.name, owner: OWNER, status, version: String(version) },
+          },
           data: { release: Buffer.from(encodeRelease(release)).toString('base64') },
         }),
       );
     }
   }
   // 16 writers at a time: fast, without tripping the API server's flow control.
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let job = jobs.shift(); job; job = jobs.shift()) await job();
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
+    }),
+  );
   client.close();
 }
 
@@ -115,17 +161,21 @@ async function listTimes(): Promise<void> {
   const namespaces = Array.from({ length: 10 }, (_, i) => `bench-list-${i}-${Date.now().toString(36)}`);
   const seeding = performance.now();
   await seedReleases(namespaces);
-  console.log(`\nseeded ${RELEASES} releases × ${REVISIONS} revisions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+  console.log(
+    `\nseeded ${RELEASES} releases × ${REVISIONS} revisions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`,
+  );
   const ours = Array.from({ length: RUNS }, () => rayctl('list', '-A', '-o', 'json'));
   const theirs = Array.from({ length: RUNS }, () => run(helm, ['list', '-A', '-o', 'json', '--max', '0']));
   const rayctlMs = median(ours);
   const helmMs = median(theirs);
-  console.log(`list -A, median of ${RUNS}: rayctl ${rayctlMs.toFixed(0)} ms   helm3 ${helmMs.toFixed(0)} ms   (rayctl ${(helmMs / rayctlMs).toFixed(1)}× faster)`);
+  console.log(
+    `list -A, median of ${RUNS}: rayctl ${rayctlMs.toFixed(0)} ms   helm3 ${helmMs.toFixed(0)} ms   (rayctl ${(helmMs / rayctlMs).toFixed(1)}× faster)`,
+  );
   for (const ns of namespaces) run(join(cluster.binDir, 'kubectl'), ['delete', 'namespace', ns, '--wait=false']);
 }
 
 try {
-  await lifecycleTimes();
+  lifecycleTimes();
   await listTimes();
 } finally {
   if (!process.env.RAYCTL_TEST_CLUSTER) await stopCluster(cluster);

@@ -16,19 +16,30 @@ describe('rayctl template', () => {
     const { code, stdout, stderr } = await runRayctl(['template', 'example-cluster', '-n', 'ray', '--cluster-only']);
     assert.equal(code, 0, stderr);
     const objects = docs(stdout);
-    assert.deepEqual(objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace]), [['RayCluster', 'example-cluster', 'ray']]);
+    assert.deepEqual(
+      objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace]),
+      [['RayCluster', 'example-cluster', 'ray']],
+    );
     assert.match(stdout, /^---\n# Source: ray\/templates\/raycluster\.yaml\n/);
   });
 
   it('--operator-only prints the operator objects only', async () => {
     const { code, stdout } = await runRayctl(['template', 'ray-operator', '--operator-only']);
     assert.equal(code, 0);
-    assert.deepEqual(docs(stdout).map((o) => o.kind), ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    assert.deepEqual(
+      docs(stdout).map((o) => o.kind),
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment'],
+    );
   });
 
   it('--include-crds puts the CRD first', async () => {
     const { stdout } = await runRayctl(['template', 'x', '--include-crds']);
-    assert.deepEqual(docs(stdout).map((o) => o.kind).slice(0, 2), ['CustomResourceDefinition', 'ServiceAccount']);
+    assert.deepEqual(
+      docs(stdout)
+        .map((o) => o.kind)
+        .slice(0, 2),
+      ['CustomResourceDefinition', 'ServiceAccount'],
+    );
     assert.match(stdout, /# Source: ray\/crds\/rayclusters\.cluster\.ray\.io\.yaml/);
   });
 
@@ -36,11 +47,27 @@ describe('rayctl template', () => {
     const file = join(scratch, 'values.yaml');
     writeFileSync(file, 'clusterOnly: true\npodTypes:\n  rayWorkerType:\n    minWorkers: 1\n    maxWorkers: 9\n');
     const { code, stdout, stderr } = await runRayctl([
-      'template', 'c', '-f', file, '--set', 'podTypes.rayWorkerType.minWorkers=2', '--max-workers', 'rayWorkerType=5', '--image', 'rayproject/ray:2.9.0',
+      'template',
+      'c',
+      '-f',
+      file,
+      '--set',
+      'podTypes.rayWorkerType.minWorkers=2',
+      '--max-workers',
+      'rayWorkerType=5',
+      '--image',
+      'rayproject/ray:2.9.0',
     ]);
     assert.equal(code, 0, stderr);
     const [cluster] = docs(stdout);
-    const worker = (cluster!.spec!.podTypes as { name: string; minWorkers: number; maxWorkers: number; podConfig: { spec: { containers: { image: string }[] } } }[])[1]!;
+    const worker = (
+      cluster!.spec!.podTypes as {
+        name: string;
+        minWorkers: number;
+        maxWorkers: number;
+        podConfig: { spec: { containers: { image: string }[] } };
+      }[]
+    )[1]!;
     assert.deepEqual([worker.minWorkers, worker.maxWorkers, cluster!.spec!.maxWorkers], [2, 5, 5]);
     assert.equal(worker.podConfig.spec.containers[0]!.image, 'rayproject/ray:2.9.0');
   });
@@ -48,12 +75,18 @@ describe('rayctl template', () => {
   it('reads values from stdin with -f -', async () => {
     const { code, stdout } = await runRayctl(['template', 'c', '-f', '-'], { input: 'operatorOnly: true\n' });
     assert.equal(code, 0);
-    assert.equal(docs(stdout).some((o) => o.kind === 'RayCluster'), false);
+    assert.equal(
+      docs(stdout).some((o) => o.kind === 'RayCluster'),
+      false,
+    );
   });
 
   it('--show-only keeps one template; an unknown one is an error listing the rendered templates', async () => {
     const ok = await runRayctl(['template', 'x', '--show-only', 'templates/operator-deployment.yaml']);
-    assert.deepEqual(docs(ok.stdout).map((o) => o.kind), ['Deployment']);
+    assert.deepEqual(
+      docs(ok.stdout).map((o) => o.kind),
+      ['Deployment'],
+    );
     const bad = await runRayctl(['template', 'x', '--show-only', 'templates/nope.yaml']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--show-only templates\/nope\.yaml: no object was rendered from that template/);
@@ -65,30 +98,65 @@ describe('rayctl template', () => {
     const { code } = await runRayctl(['template', 'x', '--output-dir', out, '--include-crds']);
     assert.equal(code, 0);
     assert.deepEqual(readdirSync(join(out, 'ray', 'templates')).sort(), [
-      'operator-deployment.yaml', 'operator-rbac.yaml', 'operator-serviceaccount.yaml', 'raycluster.yaml',
+      'operator-deployment.yaml',
+      'operator-rbac.yaml',
+      'operator-serviceaccount.yaml',
+      'raycluster.yaml',
     ]);
-    assert.deepEqual(docs(readFileSync(join(out, 'ray', 'templates', 'operator-rbac.yaml'), 'utf8')).map((o) => o.kind), ['ClusterRole', 'ClusterRoleBinding']);
-    assert.equal(docs(readFileSync(join(out, 'ray', 'crds', 'rayclusters.cluster.ray.io.yaml'), 'utf8'))[0]!.kind, 'CustomResourceDefinition');
+    assert.deepEqual(
+      docs(readFileSync(join(out, 'ray', 'templates', 'operator-rbac.yaml'), 'utf8')).map((o) => o.kind),
+      ['ClusterRole', 'ClusterRoleBinding'],
+    );
+    assert.equal(
+      docs(readFileSync(join(out, 'ray', 'crds', 'rayclusters.cluster.ray.io.yaml'), 'utf8'))[0]!.kind,
+      'CustomResourceDefinition',
+    );
   });
 
   it('--chart renders another chart directory of the same layout', async () => {
     const chartDir = join(scratch, 'chart');
     cpSync(new URL('../../templates', import.meta.url), join(chartDir, 'templates'), { recursive: true });
     cpSync(new URL('../../values', import.meta.url), join(chartDir, 'values'), { recursive: true });
-    writeFileSync(join(chartDir, 'templates', 'extra.yaml.hbs'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{json (suffix Release.Name "-extra")}}\n');
+    writeFileSync(
+      join(chartDir, 'templates', 'extra.yaml.hbs'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{json (suffix Release.Name "-extra")}}\n',
+    );
     const { code, stdout, stderr } = await runRayctl(['template', 'x', '--chart', chartDir, '--cluster-only']);
     assert.equal(code, 0, stderr);
-    assert.deepEqual(docs(stdout).map((o) => `${o.kind}/${o.metadata.name}`), ['ConfigMap/x-extra', 'RayCluster/x']);
+    assert.deepEqual(
+      docs(stdout).map((o) => `${o.kind}/${o.metadata.name}`),
+      ['ConfigMap/x-extra', 'RayCluster/x'],
+    );
   });
 
   for (const [what, args, exitCode, message] of [
     ['an invalid release name', ['template', 'Bad_Name'], 2, /invalid release name "Bad_Name"/],
     ['an invalid namespace', ['template', 'x', '-n', 'Not OK'], 2, /invalid --namespace "Not OK"/],
     ['a malformed --set', ['template', 'x', '--set', 'a[b]=1'], 2, /--set "a\[b\]=1" has list index "b"/],
-    ['a malformed --min-workers', ['template', 'x', '--min-workers', 'rayWorkerType'], 2, /--min-workers "rayWorkerType" must be TYPE=N/],
-    ['invalid values', ['template', 'x', '--set', 'podTypes.rayWorkerType.minWorkers=7'], 1, /podTypes\.rayWorkerType\.minWorkers must be ≤ maxWorkers \(3\), got 7/],
-    ['a missing values file', ['template', 'x', '-f', '/nonexistent.yaml'], 1, /cannot read \/nonexistent\.yaml: no such file/],
-    ['both --operator-only and --cluster-only', ['template', 'x', '--operator-only', '--cluster-only'], 2, /cannot be used with/],
+    [
+      'a malformed --min-workers',
+      ['template', 'x', '--min-workers', 'rayWorkerType'],
+      2,
+      /--min-workers "rayWorkerType" must be TYPE=N/,
+    ],
+    [
+      'invalid values',
+      ['template', 'x', '--set', 'podTypes.rayWorkerType.minWorkers=7'],
+      1,
+      /podTypes\.rayWorkerType\.minWorkers must be ≤ maxWorkers \(3\), got 7/,
+    ],
+    [
+      'a missing values file',
+      ['template', 'x', '-f', '/nonexistent.yaml'],
+      1,
+      /cannot read \/nonexistent\.yaml: no such file/,
+    ],
+    [
+      'both --operator-only and --cluster-only',
+      ['template', 'x', '--operator-only', '--cluster-only'],
+      2,
+      /cannot be used with/,
+    ],
     ['an unknown flag', ['template', 'x', '--nope'], 2, /unknown option '--nope'/],
     ['a chart directory that is not a chart', ['template', 'x', '--chart', '/tmp'], 1, /\/tmp is not a chart/],
   ] as const) {

@@ -15,25 +15,36 @@ const cluster = await testCluster();
 const client = adminFor(cluster);
 const rayctl = rayctlOn(cluster);
 const ns = await tempNamespace(cluster, 'safety');
-cleanupReleases(cluster, () => ['killed', 'termed', 'race', 'mine', 'other', 'victim'].map((name) => ({ name, namespace: ns })));
+cleanupReleases(cluster, () =>
+  ['killed', 'termed', 'race', 'mine', 'other', 'victim'].map((name) => ({ name, namespace: ns })),
+);
 const scratch = mkdtempSync(join(tmpdir(), 'rayctl-safety-'));
 
 type HistoryRow = { revision: number; status: string; description: string };
-const history = async (name: string) => JSON.parse((await rayctl(['-n', ns, 'history', name, '-o', 'json'])).stdout) as HistoryRow[];
+const history = async (name: string) =>
+  JSON.parse((await rayctl(['-n', ns, 'history', name, '-o', 'json'])).stdout) as HistoryRow[];
 
 /** Starts an install that waits forever (no operator makes its RayCluster Running) and returns once revision 1 is pending. */
 async function startHangingInstall(name: string) {
-  const child = spawn(process.execPath, [RAYCTL_BIN, '-n', ns, 'install', name, '--cluster-only', '--wait', '--timeout', '10m'], {
-    env: { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [RAYCTL_BIN, '-n', ns, 'install', name, '--cluster-only', '--wait', '--timeout', '10m'],
+    {
+      env: { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await eventually(`revision 1 of ${name} to be pending-install`, async () =>
-    (await releaseSecrets(client, ns)).some((s) => s.metadata.labels.name === name && s.metadata.labels.status === 'pending-install'),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await eventually(`${name} to be waiting`, async () => stderr.includes('waiting for'));
+  await eventually(`revision 1 of ${name} to be pending-install`, async () =>
+    (await releaseSecrets(client, ns)).some(
+      (s) => s.metadata.labels.name === name && s.metadata.labels.status === 'pending-install',
+    ),
+  );
+  await eventually(`${name} to be waiting`, () => Promise.resolve(stderr.includes('waiting for')));
   return { child, exited, stderr: () => stderr };
 }
 
@@ -45,12 +56,18 @@ describe('interrupted and concurrent operations', () => {
 
     const blocked = await rayctl(['-n', ns, 'upgrade', 'killed', '--reuse-values']);
     assert.equal(blocked.code, 1);
-    assert.match(blocked.stderr, /another operation is in progress on release "killed" \(revision 1, pending-install since \d{4}-\d\d-\d\dT/);
+    assert.match(
+      blocked.stderr,
+      /another operation is in progress on release "killed" \(revision 1, pending-install since \d{4}-\d\d-\d\dT/,
+    );
     assert.match(blocked.stderr, /rayctl upgrade killed -n safety-[0-9a-f]+ --recover/);
 
     const tooSoon = await rayctl(['-n', ns, 'upgrade', 'killed', '--reuse-values', '--recover']);
     assert.equal(tooSoon.code, 1);
-    assert.match(tooSoon.stderr, /revision 1 of "killed" is still being worked on by rayctl .+\/\d+ \(heartbeat \d+ s ago\)/);
+    assert.match(
+      tooSoon.stderr,
+      /revision 1 of "killed" is still being worked on by rayctl .+\/\d+ \(heartbeat \d+ s ago\)/,
+    );
 
     // The heartbeat lease lasts 15 s after the last renewal; then the writer is known to be gone.
     await sleep(16_000);
@@ -58,10 +75,22 @@ describe('interrupted and concurrent operations', () => {
     assert.equal(recovered.code, 0, recovered.stderr);
     assert.match(recovered.stderr, /recovered: revision 1 was pending-install, now failed/);
     const rows = await history('killed');
-    assert.deepEqual(rows.map((r) => [r.revision, r.status]), [[1, 'failed'], [2, 'deployed']]);
+    assert.deepEqual(
+      rows.map((r) => [r.revision, r.status]),
+      [
+        [1, 'failed'],
+        [2, 'deployed'],
+      ],
+    );
     assert.match(rows[0]!.description, /Marked failed by --recover/);
-    const owner = await client.get<{ metadata: { annotations: Record<string, string> } }>(`/apis/cluster.ray.io/v1/namespaces/${ns}/rayclusters/killed`);
-    assert.equal(owner.metadata.annotations['meta.helm.sh/release-name'], 'killed', 'what the killed install created belongs to the release');
+    const owner = await client.get<{ metadata: { annotations: Record<string, string> } }>(
+      `/apis/cluster.ray.io/v1/namespaces/${ns}/rayclusters/killed`,
+    );
+    assert.equal(
+      owner.metadata.annotations['meta.helm.sh/release-name'],
+      'killed',
+      'what the killed install created belongs to the release',
+    );
   });
 
   it('SIGTERM mid-install marks the revision failed before exiting', async () => {
@@ -71,7 +100,10 @@ describe('interrupted and concurrent operations', () => {
     assert.equal(code, 143);
     assert.match(stderr(), /SIGTERM: marking revision 1 failed before exiting/);
     const rows = await history('termed');
-    assert.deepEqual(rows.map((r) => [r.revision, r.status, r.description]), [[1, 'failed', 'Release "termed" failed: interrupted by SIGTERM']]);
+    assert.deepEqual(
+      rows.map((r) => [r.revision, r.status, r.description]),
+      [[1, 'failed', 'Release "termed" failed: interrupted by SIGTERM']],
+    );
   });
 
   it('of two concurrent upgrades exactly one wins and no revision is lost', async () => {
@@ -80,7 +112,20 @@ describe('interrupted and concurrent operations', () => {
     // Each upgrade waits 3 s for a RayCluster that no operator runs, so the winner holds its pending revision
     // while the other one tries: the two really overlap.
     const results = await Promise.all(
-      [1, 2].map((n) => rayctl(['-n', ns, 'upgrade', 'race', '--reuse-values', '--wait', '--timeout', '3s', '--set', `podTypes.rayWorkerType.minWorkers=${n}`])),
+      [1, 2].map((n) =>
+        rayctl([
+          '-n',
+          ns,
+          'upgrade',
+          'race',
+          '--reuse-values',
+          '--wait',
+          '--timeout',
+          '3s',
+          '--set',
+          `podTypes.rayWorkerType.minWorkers=${n}`,
+        ]),
+      ),
     );
     const winners = results.filter((r) => /revision 2: pending-upgrade/.test(r.stderr));
     const losers = results.filter((r) => !/revision 2: pending-upgrade/.test(r.stderr));
@@ -88,22 +133,43 @@ describe('interrupted and concurrent operations', () => {
     assert.match(winners[0]!.stderr, /timed out after 3 s/);
     assert.match(losers[0]!.stderr, /was just created by someone else|another operation is in progress/);
     const rows = await history('race');
-    assert.deepEqual(rows.map((r) => [r.revision, r.status]), [[1, 'deployed'], [2, 'failed']]);
+    assert.deepEqual(
+      rows.map((r) => [r.revision, r.status]),
+      [
+        [1, 'deployed'],
+        [2, 'failed'],
+      ],
+    );
   });
 });
 
 describe('refusals change nothing', () => {
   it('an object that belongs to no release is not taken over', async () => {
-    const created = await tool(cluster, 'kubectl', ['-n', ns, 'create', 'serviceaccount', 'ray-operator-serviceaccount']);
+    const created = await tool(cluster, 'kubectl', [
+      '-n',
+      ns,
+      'create',
+      'serviceaccount',
+      'ray-operator-serviceaccount',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const result = await rayctl(['-n', ns, 'install', 'mine', '--namespaced-operator']);
     assert.equal(result.code, 1);
     assert.match(
       result.stderr,
-      new RegExp(`ServiceAccount "ray-operator-serviceaccount" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"`),
+      new RegExp(
+        `ServiceAccount "ray-operator-serviceaccount" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"`,
+      ),
     );
-    assert.deepEqual((await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'mine'), []);
-    assert.equal((await client.request('GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/ray-operator-role`)).status, 404);
+    assert.deepEqual(
+      (await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'mine'),
+      [],
+    );
+    assert.equal(
+      (await client.request('GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/ray-operator-role`))
+        .status,
+      404,
+    );
     await tool(cluster, 'kubectl', ['-n', ns, 'delete', 'serviceaccount', 'ray-operator-serviceaccount']);
   });
 
@@ -114,7 +180,10 @@ describe('refusals change nothing', () => {
     const name = await rayctl(['install', 'Not_Valid'], { KUBECONFIG: '/nonexistent' });
     assert.equal(name.code, 2);
     assert.match(name.stderr, /invalid release name "Not_Valid"/);
-    assert.deepEqual((await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'mine'), []);
+    assert.deepEqual(
+      (await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'mine'),
+      [],
+    );
   });
 
   it('a namespace that does not exist needs --create-namespace', async () => {
@@ -127,7 +196,10 @@ describe('refusals change nothing', () => {
   it('a cluster-only release with no operator serving its namespace installs with a warning saying what to do', async () => {
     const result = await rayctl(['-n', ns, 'install', 'other', '--cluster-only']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /Warning: no Ray operator serves namespace "safety-[0-9a-f]+": nothing will run RayCluster "other" until one is installed/);
+    assert.match(
+      result.stderr,
+      /Warning: no Ray operator serves namespace "safety-[0-9a-f]+": nothing will run RayCluster "other" until one is installed/,
+    );
   });
 
   it('--delete-crds is refused while another release has a RayCluster', async () => {
@@ -135,9 +207,16 @@ describe('refusals change nothing', () => {
     assert.equal(installed.code, 0, installed.stderr);
     const result = await rayctl(['-n', ns, 'uninstall', 'victim', '--delete-crds']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /refusing --delete-crds: deleting the RayCluster CRD would delete \d+ RayClusters? of other releases/);
+    assert.match(
+      result.stderr,
+      /refusing --delete-crds: deleting the RayCluster CRD would delete \d+ RayClusters? of other releases/,
+    );
     assert.match(result.stderr, new RegExp(`RayCluster "other" in namespace "${ns}"`));
-    assert.equal((await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'victim').length, 1, 'victim is still installed');
+    assert.equal(
+      (await releaseSecrets(client, ns)).filter((s) => s.metadata.labels.name === 'victim').length,
+      1,
+      'victim is still installed',
+    );
   });
 });
 
@@ -161,7 +240,10 @@ describe('connection problems are one clear line', () => {
   it('no kubeconfig at all', async () => {
     const result = await rayctl(['list'], { KUBECONFIG: '', HOME: scratch });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^Error: no kubeconfig found: KUBECONFIG is unset and ~\/\.kube\/config does not exist\nHint: /);
+    assert.match(
+      result.stderr,
+      /^Error: no kubeconfig found: KUBECONFIG is unset and ~\/\.kube\/config does not exist\nHint: /,
+    );
   });
 
   it('a KUBECONFIG that names nothing', async () => {
@@ -178,13 +260,21 @@ describe('connection problems are one clear line', () => {
   it('an unreachable server names the URL, context and call', async () => {
     const result = await rayctl(['list', '-n', 'x'], { KUBECONFIG: kubeconfig('https://127.0.0.1:1', { token: 't' }) });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1 \(context "test-context"\) to list secrets in namespace "x": connection refused/);
+    assert.match(
+      result.stderr,
+      /cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1 \(context "test-context"\) to list secrets in namespace "x": connection refused/,
+    );
   });
 
   it('rejected credentials', async () => {
-    const result = await rayctl(['list', '-n', 'x'], { KUBECONFIG: kubeconfig(cluster.server, { token: 'not-a-token' }) });
+    const result = await rayctl(['list', '-n', 'x'], {
+      KUBECONFIG: kubeconfig(cluster.server, { token: 'not-a-token' }),
+    });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "test-context" \(expired or invalid\) while trying to list secrets/);
+    assert.match(
+      result.stderr,
+      /the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "test-context" \(expired or invalid\) while trying to list secrets/,
+    );
   });
 
   it('a 403 names the verb and resource', async () => {

@@ -14,7 +14,14 @@ const rayNs = await tempNamespace(cluster, 'ray');
 const installed: { name: string; namespace: string }[] = [];
 cleanupReleases(cluster, () => installed.reverse());
 
-type ListRow = { name: string; namespace: string; revision: string; status: string; chart: string; app_version: string };
+type ListRow = {
+  name: string;
+  namespace: string;
+  revision: string;
+  status: string;
+  chart: string;
+  app_version: string;
+};
 const listJson = async (args: string[]) => {
   const result = await rayctl(['list', '-o', 'json', ...args]);
   assert.equal(result.code, 0, result.stderr);
@@ -23,13 +30,27 @@ const listJson = async (args: string[]) => {
 
 describe('workflow 1: one operator, clusters added later', () => {
   it('installs the operator alone', async () => {
-    const result = await rayctl(['install', 'ray-operator', '--operator-only', '-n', operatorNs, '--operator-namespace', operatorNs]);
+    const result = await rayctl([
+      'install',
+      'ray-operator',
+      '--operator-only',
+      '-n',
+      operatorNs,
+      '--operator-namespace',
+      operatorNs,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     installed.push({ name: 'ray-operator', namespace: operatorNs });
     assert.match(result.stdout, /STATUS: deployed/);
-    const deployment = await client.get<{ metadata: { annotations: Record<string, string> } }>(`/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`);
+    const deployment = await client.get<{ metadata: { annotations: Record<string, string> } }>(
+      `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`,
+    );
     assert.equal(deployment.metadata.annotations['meta.helm.sh/release-name'], 'ray-operator');
-    assert.equal((await client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters`)).status, 200, 'the CRD is installed');
+    assert.equal(
+      (await client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters`)).status,
+      200,
+      'the CRD is installed',
+    );
   });
 
   it('installs a cluster, then a second one with minWorkers 0, sharing that operator', async () => {
@@ -37,16 +58,29 @@ describe('workflow 1: one operator, clusters added later', () => {
     assert.equal(first.code, 0, first.stderr);
     installed.push({ name: 'example-cluster', namespace: rayNs });
     assert.doesNotMatch(first.stderr, /no Ray operator serves/);
-    const second = await rayctl(['-n', rayNs, 'install', 'example-cluster2', '--set', 'podTypes.rayWorkerType.minWorkers=0', '--cluster-only']);
+    const second = await rayctl([
+      '-n',
+      rayNs,
+      'install',
+      'example-cluster2',
+      '--set',
+      'podTypes.rayWorkerType.minWorkers=0',
+      '--cluster-only',
+    ]);
     assert.equal(second.code, 0, second.stderr);
     installed.push({ name: 'example-cluster2', namespace: rayNs });
-    const cluster2 = await client.get<{ spec: { podTypes: { name: string; minWorkers: number }[] } }>(`/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters/example-cluster2`);
+    const cluster2 = await client.get<{ spec: { podTypes: { name: string; minWorkers: number }[] } }>(
+      `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters/example-cluster2`,
+    );
     assert.equal(cluster2.spec.podTypes.find((t) => t.name === 'rayWorkerType')?.minWorkers, 0);
     const rows = await listJson(['-n', rayNs]);
-    assert.deepEqual(rows.map((r) => [r.name, r.revision, r.status, r.chart]), [
-      ['example-cluster', '1', 'deployed', 'ray-0.1.0'],
-      ['example-cluster2', '1', 'deployed', 'ray-0.1.0'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.revision, r.status, r.chart]),
+      [
+        ['example-cluster', '1', 'deployed', 'ray-0.1.0'],
+        ['example-cluster2', '1', 'deployed', 'ray-0.1.0'],
+      ],
+    );
   });
 
   it("stores each revision exactly in Helm's Secret format", async () => {
@@ -55,19 +89,43 @@ describe('workflow 1: one operator, clusters added later', () => {
     assert.equal(secret.metadata.name, 'sh.helm.release.v1.example-cluster2.v1');
     assert.equal(secret.type, 'helm.sh/release.v1');
     const { name, owner, status, version, createdAt } = secret.metadata.labels;
-    assert.deepEqual({ name, owner, status, version }, { name: 'example-cluster2', owner: 'helm', status: 'deployed', version: '1' });
+    assert.deepEqual(
+      { name, owner, status, version },
+      { name: 'example-cluster2', owner: 'helm', status: 'deployed', version: '1' },
+    );
     assert.match(createdAt ?? '', /^\d{10}$/);
     assert.ok(secret.data.release.startsWith('SDRzSUFB'), 'base64(base64(gzip)) like Helm');
-    const json = JSON.parse(gunzipSync(Buffer.from(Buffer.from(secret.data.release, 'base64').toString(), 'base64')).toString()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json).sort(), ['apply_method', 'chart', 'config', 'hooks', 'info', 'manifest', 'name', 'namespace', 'version']);
+    const json = JSON.parse(
+      gunzipSync(Buffer.from(Buffer.from(secret.data.release, 'base64').toString(), 'base64')).toString(),
+    ) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json).sort(), [
+      'apply_method',
+      'chart',
+      'config',
+      'hooks',
+      'info',
+      'manifest',
+      'name',
+      'namespace',
+      'version',
+    ]);
     assert.deepEqual(json.config, { podTypes: { rayWorkerType: { minWorkers: 0 } }, clusterOnly: true });
     assert.equal(json.apply_method, 'ssa');
     const info = json.info as Record<string, string>;
     assert.equal(info.status, 'deployed');
     assert.equal(info.description, 'Install complete');
-    const chart = json.chart as { metadata: { apiVersion: string; name: string }; templates: { name: string; data: string }[] };
+    const chart = json.chart as {
+      metadata: { apiVersion: string; name: string };
+      templates: { name: string; data: string }[];
+    };
     assert.equal(chart.metadata.apiVersion, 'v2');
-    assert.ok(chart.templates.some((t) => t.name === 'templates/raycluster.yaml.hbs' && Buffer.from(t.data, 'base64').toString().includes('kind: RayCluster')));
+    assert.ok(
+      chart.templates.some(
+        (t) =>
+          t.name === 'templates/raycluster.yaml.hbs' &&
+          Buffer.from(t.data, 'base64').toString().includes('kind: RayCluster'),
+      ),
+    );
   });
 
   it('helm 3 and helm 4 list the same releases as rayctl', async () => {
@@ -76,7 +134,8 @@ describe('workflow 1: one operator, clusters added later', () => {
       const result = await tool(cluster, helm, ['list', '-A', '-o', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const theirs = (JSON.parse(result.stdout) as ListRow[]).filter((r) => [operatorNs, rayNs].includes(r.namespace));
-      const pick = (rows: ListRow[]) => rows.map((r) => [r.name, r.namespace, r.revision, r.status, r.chart, r.app_version]).sort();
+      const pick = (rows: ListRow[]) =>
+        rows.map((r) => [r.name, r.namespace, r.revision, r.status, r.chart, r.app_version]).sort();
       assert.deepEqual(pick(theirs), pick(ours), helm);
     }
   });
@@ -84,10 +143,21 @@ describe('workflow 1: one operator, clusters added later', () => {
   it('refuses to uninstall the operator while it serves clusters, naming them', async () => {
     const result = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /release "ray-operator" runs the Ray operator that still serves 2 RayClusters/);
-    assert.match(result.stderr, /RayCluster "example-cluster2" in namespace "ray-[0-9a-f]+" \(release "example-cluster2"/);
+    assert.match(result.stderr, /release "ray-operator" runs the Ray operator that still serves \d+ RayClusters/);
+    assert.match(
+      result.stderr,
+      /RayCluster "example-cluster" in namespace "ray-[0-9a-f]+" \(release "example-cluster"/,
+    );
+    assert.match(
+      result.stderr,
+      /RayCluster "example-cluster2" in namespace "ray-[0-9a-f]+" \(release "example-cluster2"/,
+    );
     assert.match(result.stderr, /--cascade/);
-    assert.equal((await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status, 200, 'nothing was deleted');
+    assert.equal(
+      (await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status,
+      200,
+      'nothing was deleted',
+    );
   });
 
   it('--cascade uninstalls the clusters first, then the operator; nothing is left', async () => {
@@ -96,10 +166,28 @@ describe('workflow 1: one operator, clusters added later', () => {
     installed.length = 0;
     assert.deepEqual(await releaseSecrets(client, rayNs), []);
     assert.deepEqual(await releaseSecrets(client, operatorNs), []);
-    assert.equal((await client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters/example-cluster`)).status, 404);
-    assert.equal((await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status, 404);
-    assert.equal((await client.request('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole')).status, 404);
-    assert.equal((await client.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rayclusters.cluster.ray.io')).status, 200, 'the CRD is kept');
+    assert.equal(
+      (await client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters/example-cluster`)).status,
+      404,
+    );
+    assert.equal(
+      (await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status,
+      404,
+    );
+    assert.equal(
+      (await client.request('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole')).status,
+      404,
+    );
+    assert.equal(
+      (
+        await client.request(
+          'GET',
+          '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/rayclusters.cluster.ray.io',
+        )
+      ).status,
+      200,
+      'the CRD is kept',
+    );
   });
 });
 
@@ -110,18 +198,39 @@ describe('workflow 2: the operator comes with the first cluster', () => {
     assert.equal(first.code, 0, first.stderr);
     installed.push({ name: 'example-cluster', namespace: ns });
     const kinds = (await rayctl(['-n', ns, 'get', 'manifest', 'example-cluster'])).stdout.match(/^kind: \w+$/gm);
-    assert.deepEqual(kinds, ['kind: ServiceAccount', 'kind: ClusterRole', 'kind: ClusterRoleBinding', 'kind: Deployment', 'kind: RayCluster']);
+    assert.deepEqual(kinds, [
+      'kind: ServiceAccount',
+      'kind: ClusterRole',
+      'kind: ClusterRoleBinding',
+      'kind: Deployment',
+      'kind: RayCluster',
+    ]);
 
     // An upgrade re-applies the cluster-scoped RBAC; it must not delete it or touch it needlessly.
-    const roleBefore = await client.get<{ metadata: { resourceVersion: string } }>('/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole');
-    const upgraded = await rayctl(['-n', ns, 'upgrade', 'example-cluster', '--reuse-values', '--min-workers', 'rayWorkerType=1']);
+    const roleBefore = await client.get<{ metadata: { resourceVersion: string } }>(
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole',
+    );
+    const upgraded = await rayctl([
+      '-n',
+      ns,
+      'upgrade',
+      'example-cluster',
+      '--reuse-values',
+      '--min-workers',
+      'rayWorkerType=1',
+    ]);
     assert.equal(upgraded.code, 0, upgraded.stderr);
-    const roleAfter = await client.get<{ metadata: { resourceVersion: string } }>('/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole');
+    const roleAfter = await client.get<{ metadata: { resourceVersion: string } }>(
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/ray-operator-clusterrole',
+    );
     assert.equal(roleAfter.metadata.resourceVersion, roleBefore.metadata.resourceVersion);
 
     const refused = await rayctl(['-n', ns, 'install', 'example-cluster2']);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /refusing to install a second Ray operator: release "example-cluster" \(namespace "ray-[0-9a-f]+-w2"\) already runs a cluster-scoped Ray operator/);
+    assert.match(
+      refused.stderr,
+      /refusing to install a second Ray operator: release "example-cluster" \(namespace "ray-[0-9a-f]+-w2"\) already runs a cluster-scoped Ray operator/,
+    );
     assert.match(refused.stderr, /--cluster-only/);
     assert.deepEqual(
       (await releaseSecrets(client, ns)).map((s) => s.metadata.name),

@@ -33,7 +33,16 @@ describe('rendered manifests against the API server', () => {
     const applied = await kubectl(['apply', '--server-side', '-f', '-'], crds);
     assert.equal(applied.code, 0, applied.out);
     await eventually('the RayCluster CRD to be Established', async () => {
-      const status = await kubectl(['get', 'crd', 'rayclusters.cluster.ray.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'], '');
+      const status = await kubectl(
+        [
+          'get',
+          'crd',
+          'rayclusters.cluster.ray.io',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+        ],
+        '',
+      );
       return status.out.trim() === 'True';
     });
   });
@@ -56,7 +65,10 @@ describe('rendered manifests against the API server', () => {
   }
 
   it('the API server rejects a RayCluster that breaks the CRD schema (the schema is enforced)', async () => {
-    const manifest = (await rendered(['bad', '-n', namespace, '--cluster-only'])).replace('headPodType: rayHeadType', 'headPodType: 7');
+    const manifest = (await rendered(['bad', '-n', namespace, '--cluster-only'])).replace(
+      'headPodType: rayHeadType',
+      'headPodType: 7',
+    );
     const result = await kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], manifest);
     assert.notEqual(result.code, 0);
     assert.match(result.out, /\.spec\.headPodType: expected string/);

@@ -27,7 +27,8 @@ export function statusesFor(flags: ListFlags): Set<ReleaseStatus> {
   if (flags.uninstalled) wanted.add('uninstalled');
   if (flags.uninstalling) wanted.add('uninstalling');
   if (flags.superseded) wanted.add('superseded');
-  if (flags.pending) ['pending-install', 'pending-upgrade', 'pending-rollback'].forEach((s) => wanted.add(s as ReleaseStatus));
+  if (flags.pending)
+    ['pending-install', 'pending-upgrade', 'pending-rollback'].forEach((s) => wanted.add(s as ReleaseStatus));
   return wanted.size > 0 ? wanted : new Set<ReleaseStatus>(['deployed', 'failed']);
 }
 

@@ -10,7 +10,9 @@ import { printRelease } from '../release-output.ts';
 export function rollbackCommand(): Command {
   return new Command('rollback')
     .summary('roll a release back to an earlier revision')
-    .description('Create a new revision that copies revision N (default: the one before the current). Also resolves a release left pending-* by a killed command.')
+    .description(
+      'Create a new revision that copies revision N (default: the one before the current). Also resolves a release left pending-* by a killed command.',
+    )
     .argument('<release>', 'release name')
     .argument('[revision]', 'the revision to go back to')
     .option('--wait', 'wait until the restored objects are ready')
@@ -18,20 +20,33 @@ export function rollbackCommand(): Command {
     .option('--force-conflicts', 'take over fields that another field manager set')
     .option('--history-max <n>', 'revisions kept per release (0 = unlimited)', '10')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .action(async (name: string, revision: string | undefined, flags: { wait?: boolean; timeout: string; forceConflicts?: boolean; historyMax: string; output: OutputFormat }, cmd: Command) => {
-      checkReleaseName(name);
-      if (revision !== undefined && !/^[1-9]\d*$/.test(revision)) throw new UsageError(`revision "${revision}" must be a positive whole number`);
-      const { ctx, namespace } = await connectFromFlags(cmd);
-      try {
-        const release = await rollbackTo(ctx, { name, namespace }, revision === undefined ? undefined : Number(revision), {
-          wait: Boolean(flags.wait),
-          timeoutMs: parseDuration(flags.timeout),
-          force: Boolean(flags.forceConflicts),
-          historyMax: Number(flags.historyMax),
-        });
-        printRelease(release, flags.output, { showNotes: false });
-      } finally {
-        ctx.client.close();
-      }
-    });
+    .action(
+      async (
+        name: string,
+        revision: string | undefined,
+        flags: { wait?: boolean; timeout: string; forceConflicts?: boolean; historyMax: string; output: OutputFormat },
+        cmd: Command,
+      ) => {
+        checkReleaseName(name);
+        if (revision !== undefined && !/^[1-9]\d*$/.test(revision))
+          throw new UsageError(`revision "${revision}" must be a positive whole number`);
+        const { ctx, namespace } = await connectFromFlags(cmd);
+        try {
+          const release = await rollbackTo(
+            ctx,
+            { name, namespace },
+            revision === undefined ? undefined : Number(revision),
+            {
+              wait: Boolean(flags.wait),
+              timeoutMs: parseDuration(flags.timeout),
+              force: Boolean(flags.forceConflicts),
+              historyMax: Number(flags.historyMax),
+            },
+          );
+          printRelease(release, flags.output, { showNotes: false });
+        } finally {
+          ctx.client.close();
+        }
+      },
+    );
 }

@@ -29,10 +29,13 @@ Examples:
           process.stdout.write(objectToYaml(chart.metadata));
           return;
         case 'crds':
-          process.stdout.write(chart.crds.map((crd) => `---\n# Source: ${chart.metadata.name}/${crd.name}\n${crd.text}`).join(''));
+          process.stdout.write(
+            chart.crds.map((crd) => `---\n# Source: ${chart.metadata.name}/${crd.name}\n${crd.text}`).join(''),
+          );
           return;
         case 'schema':
-          if (chart.schemaText === undefined) throw new UserError(`chart ${chart.metadata.name} has no values/values.schema.json`);
+          if (chart.schemaText === undefined)
+            throw new UserError(`chart ${chart.metadata.name} has no values/values.schema.json`);
           process.stdout.write(chart.schemaText);
           return;
       }

@@ -13,14 +13,22 @@ export function statusCommand(): Command {
     .option('--revision <n>', 'a past revision instead of the latest')
     .option('--show-manifest', 'also print the manifest')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .action(async (name: string, flags: { revision?: string; showManifest?: boolean; output: OutputFormat }, cmd: Command) => {
-      checkReleaseName(name);
-      const revision = parseRevision(flags.revision);
-      const { ctx, namespace } = await connectFromFlags(cmd);
-      try {
-        printRelease(await readRevision(ctx, { name, namespace }, revision), flags.output, { manifest: Boolean(flags.showManifest) });
-      } finally {
-        ctx.client.close();
-      }
-    });
+    .action(
+      async (
+        name: string,
+        flags: { revision?: string; showManifest?: boolean; output: OutputFormat },
+        cmd: Command,
+      ) => {
+        checkReleaseName(name);
+        const revision = parseRevision(flags.revision);
+        const { ctx, namespace } = await connectFromFlags(cmd);
+        try {
+          printRelease(await readRevision(ctx, { name, namespace }, revision), flags.output, {
+            manifest: Boolean(flags.showManifest),
+          });
+        } finally {
+          ctx.client.close();
+        }
+      },
+    );
 }

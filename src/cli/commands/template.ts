@@ -30,7 +30,12 @@ export function templateCommand(): Command {
     )
     .argument('[release]', 'release name; the RayCluster is named after it', DEFAULT_RELEASE)
     .option('--include-crds', 'also print the RayCluster CRD (install it once per Kubernetes cluster)')
-    .option('-s, --show-only <file>', 'only the objects from this template, e.g. templates/raycluster.yaml (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option(
+      '-s, --show-only <file>',
+      'only the objects from this template, e.g. templates/raycluster.yaml (repeatable)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .option('--output-dir <dir>', 'write each template to DIR/<chart>/templates/<file> instead of stdout')
     .option('--chart <dir>', 'render another chart directory of the same layout (templates/, values/)');
   addValuesOptions(command);
@@ -58,7 +63,8 @@ Examples:
       const userValues = userSuppliedValues(valuesInputFromFlags(flags), readValuesInput);
       const rendered = renderRelease(compiled, { name: release, namespace: ns }, userValues);
       const all = flags.includeCrds ? [...rendered.crds, ...rendered.objects] : rendered.objects;
-      const selected = flags.showOnly.length > 0 ? selectSources(all, flags.showOnly, compiled.chart.metadata.name) : all;
+      const selected =
+        flags.showOnly.length > 0 ? selectSources(all, flags.showOnly, compiled.chart.metadata.name) : all;
       if (flags.outputDir) writeOutputDir(flags.outputDir, selected);
       else process.stdout.write(toManifest(selected));
     });

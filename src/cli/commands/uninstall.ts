@@ -26,9 +26,15 @@ export function uninstallCommand(): Command {
     .option('--keep-history', 'keep the release records (status uninstalled), so `rollback` can restore it')
     .option('--wait', 'wait until every object is gone')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
-    .option('--delete-crds', 'also delete the RayCluster CRD (refused while other releases have RayClusters, unless --force)')
+    .option(
+      '--delete-crds',
+      'also delete the RayCluster CRD (refused while other releases have RayClusters, unless --force)',
+    )
     .option('--cascade', "first uninstall the cluster releases this release's operator serves, waiting for their pods")
-    .option('--force', 'uninstall even if that leaves RayClusters without an operator, or deletes other releases\' RayClusters with the CRD')
+    .option(
+      '--force',
+      "uninstall even if that leaves RayClusters without an operator, or deletes other releases' RayClusters with the CRD",
+    )
     .addHelpText(
       'after',
       `
@@ -51,7 +57,8 @@ Examples ("Running multiple Ray clusters", clean up):
             cascade: Boolean(flags.cascade),
             force: Boolean(flags.force),
           });
-          for (const object of kept) process.stdout.write(`kept ${describeObject(object)} (helm.sh/resource-policy: keep)\n`);
+          for (const object of kept)
+            process.stdout.write(`kept ${describeObject(object)} (helm.sh/resource-policy: keep)\n`);
           process.stdout.write(`release "${name}" uninstalled\n`);
         }
       } finally {

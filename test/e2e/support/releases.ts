@@ -22,12 +22,19 @@ export async function tool(cluster: TestCluster, name: string, args: readonly st
 }
 
 interface SecretList {
-  items: { metadata: { name: string; namespace: string; labels: Record<string, string> }; type: string; data: { release: string } }[];
+  items: {
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    type: string;
+    data: { release: string };
+  }[];
 }
 
 /** The release Secrets of a namespace, straight from the API server. */
 export async function releaseSecrets(client: KubeHttp, namespace: string): Promise<SecretList['items']> {
-  const list = await client.json<SecretList>('GET', `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm`);
+  const list = await client.json<SecretList>(
+    'GET',
+    `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm`,
+  );
   return list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 

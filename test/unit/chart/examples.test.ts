@@ -9,7 +9,12 @@ const load = (name: string) => parseValuesFile(readFileSync(new URL(name, dir), 
 
 describe('values/examples', () => {
   it('has the four workflows of the user document', () => {
-    assert.deepEqual(readdirSync(dir).sort(), ['cluster-only.yaml', 'gpu-workers.yaml', 'namespaced-operator.yaml', 'operator-only.yaml']);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'cluster-only.yaml',
+      'gpu-workers.yaml',
+      'namespaced-operator.yaml',
+      'operator-only.yaml',
+    ]);
   });
 
   it('operator-only.yaml renders the operator and no RayCluster', () => {
@@ -19,7 +24,10 @@ describe('values/examples', () => {
 
   it('cluster-only.yaml renders one RayCluster whose workers start at 0', () => {
     const objects = render(load('cluster-only.yaml'));
-    assert.deepEqual(objects.map((o) => o.kind), ['RayCluster']);
+    assert.deepEqual(
+      objects.map((o) => o.kind),
+      ['RayCluster'],
+    );
     assert.equal(at(objects[0], 'spec', 'podTypes', 1, 'minWorkers'), 0);
   });
 

@@ -58,7 +58,8 @@ function shape(manifest: string): string[] {
 
 function keyPaths(value: unknown, prefix = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => keyPaths(v, `${prefix}[${i}]`));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...keyPaths(v, `${prefix}.${k}`)]);
+  if (isPlainObject(value))
+    return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...keyPaths(v, `${prefix}.${k}`)]);
   return [];
 }
 
@@ -82,7 +83,9 @@ describe('rendering is injection-proof', () => {
   // Schema-checked strings (images, quantities, enums, names) are refused before rendering; the free-text ones
   // (nodeSelector and toleration values, map keys) reach the templates as they are.
   const freeText = (path: (string | number)[]) =>
-    ['nodeSelector', 'tolerations'].some((k) => path.includes(k)) && !path.includes('effect') && !path.includes('operator');
+    ['nodeSelector', 'tolerations'].some((k) => path.includes(k)) &&
+    !path.includes('effect') &&
+    !path.includes('operator');
 
   for (const path of stringLeaves(base).filter(freeText)) {
     it(`keeps every object's kind, name and keys when ${path.join('.')} is hostile`, () => {
@@ -91,7 +94,10 @@ describe('rendering is injection-proof', () => {
         assert.deepEqual(shape(manifest), baseShape, `value ${JSON.stringify(hostile)}`);
         assert.ok(manifest.includes(JSON.stringify(hostile).slice(1, -1)) || yaml.loadAll(manifest).length > 0);
         const reparsed = JSON.stringify(yaml.loadAll(manifest));
-        assert.ok(reparsed.includes(JSON.stringify(hostile).slice(1, -1)), `value ${JSON.stringify(hostile)} survives as data`);
+        assert.ok(
+          reparsed.includes(JSON.stringify(hostile).slice(1, -1)),
+          `value ${JSON.stringify(hostile)} survives as data`,
+        );
       }
     });
   }
@@ -101,8 +107,9 @@ describe('rendering is injection-proof', () => {
       const values = withValueAt(base, ['podTypes', 'rayHeadType', 'nodeSelector'], { [hostile]: hostile });
       const manifest = toManifest(renderRelease(chart, release, values).objects);
       assert.deepEqual(shape(manifest).length, baseShape.length);
-      const head = (yaml.loadAll(manifest).at(-1) as { spec: { podTypes: { podConfig: { spec: { nodeSelector: object } } }[] } })
-        .spec.podTypes[0]!.podConfig.spec.nodeSelector;
+      const head = (
+        yaml.loadAll(manifest).at(-1) as { spec: { podTypes: { podConfig: { spec: { nodeSelector: object } } }[] } }
+      ).spec.podTypes[0]!.podConfig.spec.nodeSelector;
       assert.deepEqual(head, { [hostile]: hostile });
     }
   });

@@ -48,7 +48,9 @@ describe('which objects render', () => {
       'Deployment/ray/ray-operator',
       'RayCluster/ray/example-cluster',
     ]);
-    const env = at(find(objects, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'env') as { name: string }[];
+    const env = at(find(objects, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'env') as {
+      name: string;
+    }[];
     assert.deepEqual(
       env.find((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'),
       { name: 'RAY_OPERATOR_POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -57,8 +59,13 @@ describe('which objects render', () => {
   });
 
   it('a cluster-scoped operator does not get RAY_OPERATOR_POD_NAMESPACE', () => {
-    const env = at(find(render(), 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'env') as { name: string }[];
-    assert.equal(env.some((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'), false);
+    const env = at(find(render(), 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'env') as {
+      name: string;
+    }[];
+    assert.equal(
+      env.some((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'),
+      false,
+    );
   });
 });
 
@@ -70,7 +77,9 @@ describe('the operator Deployment', () => {
   it('runs one replica of `rayctl operator` from operatorImage, selected by cluster.ray.io/component=operator', () => {
     assert.equal(at(deployment, 'spec', 'replicas'), 1);
     assert.deepEqual(at(deployment, 'spec', 'selector', 'matchLabels'), { 'cluster.ray.io/component': 'operator' });
-    assert.deepEqual(at(deployment, 'spec', 'template', 'metadata', 'labels'), { 'cluster.ray.io/component': 'operator' });
+    assert.deepEqual(at(deployment, 'spec', 'template', 'metadata', 'labels'), {
+      'cluster.ray.io/component': 'operator',
+    });
     assert.equal(at(container, 'image'), chart.chart.defaults.operatorImage);
     assert.deepEqual(at(container, 'command'), ['rayctl', 'operator']);
     assert.equal(at(pod, 'serviceAccountName'), 'ray-operator-serviceaccount');
@@ -97,7 +106,11 @@ describe('the operator Deployment', () => {
 describe('operator RBAC', () => {
   type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
   const rules = at(find(render(), 'ClusterRole'), 'rules') as Rule[];
-  const granted = new Set(rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))));
+  const granted = new Set(
+    rules.flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+    ),
+  );
 
   it('grants what the operator needs', () => {
     for (const needed of [
@@ -114,8 +127,14 @@ describe('operator RBAC', () => {
   });
 
   it('grants no pods/exec and no wildcard', () => {
-    assert.equal([...granted].some((g) => g.includes('pods/exec')), false);
-    assert.equal([...granted].some((g) => g.includes('*')), false);
+    assert.equal(
+      [...granted].some((g) => g.includes('pods/exec')),
+      false,
+    );
+    assert.equal(
+      [...granted].some((g) => g.includes('*')),
+      false,
+    );
   });
 
   it('the namespaced Role has the same rules', () => {
@@ -141,8 +160,13 @@ describe('the RayCluster', () => {
   });
 
   it('has one podTypes entry per key, sorted by key, head min/max defaulting to 0', () => {
-    const types = at(render({ podTypes: { aaa: { CPU: 1, memory: '1Gi' } } }).at(-1), 'spec', 'podTypes') as { name: string }[];
-    assert.deepEqual(types.map((t) => t.name), ['aaa', 'rayHeadType', 'rayWorkerType']);
+    const types = at(render({ podTypes: { aaa: { CPU: 1, memory: '1Gi' } } }).at(-1), 'spec', 'podTypes') as {
+      name: string;
+    }[];
+    assert.deepEqual(
+      types.map((t) => t.name),
+      ['aaa', 'rayHeadType', 'rayWorkerType'],
+    );
     assert.deepEqual([at(types[1], 'minWorkers'), at(types[1], 'maxWorkers')], [0, 0]);
     assert.deepEqual([at(types[2], 'minWorkers'), at(types[2], 'maxWorkers')], [2, 3]);
   });
@@ -156,7 +180,10 @@ describe('the RayCluster', () => {
     const container = at(podConfig, 'spec', 'containers', 0);
     assert.deepEqual(at(container, 'volumeMounts'), [{ mountPath: '/dev/shm', name: 'dshm' }]);
     assert.equal(at(container, 'image'), chart.chart.defaults.image);
-    assert.deepEqual(at(container, 'resources'), { requests: { cpu: 1, memory: '1Gi' }, limits: { cpu: 1, memory: '1Gi' } });
+    assert.deepEqual(at(container, 'resources'), {
+      requests: { cpu: 1, memory: '1Gi' },
+      limits: { cpu: 1, memory: '1Gi' },
+    });
     assert.equal(at(podConfig, 'spec', 'nodeSelector'), undefined);
     assert.equal(at(podConfig, 'spec', 'tolerations'), undefined);
   });
@@ -216,7 +243,10 @@ describe('ownership and the manifest', () => {
 
   it("is Helm's format: --- and a # Source line per object", () => {
     const { objects } = renderRelease(chart, { name: 'r', namespace: 'n' }, { clusterOnly: true });
-    assert.match(toManifest(objects), /^---\n# Source: ray\/templates\/raycluster\.yaml\napiVersion: cluster\.ray\.io\/v1\nkind: RayCluster\n/);
+    assert.match(
+      toManifest(objects),
+      /^---\n# Source: ray\/templates\/raycluster\.yaml\napiVersion: cluster\.ray\.io\/v1\nkind: RayCluster\n/,
+    );
   });
 
   it('is deterministic: the same input gives the same bytes', () => {

@@ -60,7 +60,9 @@ describe('templates', () => {
 
 describe('values.yaml', () => {
   const text = readFileSync(new URL('../../../values/values.yaml', import.meta.url), 'utf8');
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
 
   it('pins the Ray image to a release, not latest', () => {
     assert.match(String(chart.chart.defaults.image), /^rayproject\/ray:\d+\.\d+\.\d+$/);
@@ -83,7 +85,10 @@ describe('values.yaml', () => {
     const lines = text.split('\n');
     lines.forEach((line, index) => {
       if (!/^\s*[A-Za-z]\w*:/.test(line)) return;
-      const previous = lines.slice(0, index).reverse().find((l) => l.trim() !== '');
+      const previous = lines
+        .slice(0, index)
+        .reverse()
+        .find((l) => l.trim() !== '');
       assert.ok(previous?.trim().startsWith('#'), `line ${index + 1} "${line.trim()}" has no comment`);
     });
   });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coalesceValues, mergeValues, parseValuesFile, userSuppliedValues, NO_VALUES_INPUT } from '../../../src/chart/values.ts';
+import {
+  coalesceValues,
+  mergeValues,
+  parseValuesFile,
+  userSuppliedValues,
+  NO_VALUES_INPUT,
+} from '../../../src/chart/values.ts';
 
 const files: Record<string, string> = {
   'first.yaml': 'image: first\npodTypes:\n  rayWorkerType:\n    minWorkers: 1\n    maxWorkers: 4\n',
@@ -42,7 +48,10 @@ describe('values precedence', () => {
 
   it('an empty values file is no values; a list or broken YAML is an error naming the file', () => {
     assert.deepEqual(parseValuesFile(read('empty.yaml'), 'empty.yaml'), {});
-    assert.throws(() => parseValuesFile(read('list.yaml'), 'list.yaml'), /list\.yaml must contain a map of keys, got a list/);
+    assert.throws(
+      () => parseValuesFile(read('list.yaml'), 'list.yaml'),
+      /list\.yaml must contain a map of keys, got a list/,
+    );
     assert.throws(() => parseValuesFile(read('broken.yaml'), 'broken.yaml'), /broken\.yaml is not valid YAML/);
   });
 });

@@ -16,7 +16,13 @@ const release: Release = {
     status: 'deployed',
     notes: '',
   },
-  chart: { metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0' }, lock: null, templates: [], values: {}, files: [] },
+  chart: {
+    metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0' },
+    lock: null,
+    templates: [],
+    values: {},
+    files: [],
+  },
   config: { clusterOnly: true },
   manifest: '---\n# Source: ray/templates/raycluster.yaml\n',
   hooks: [],
@@ -45,7 +51,11 @@ describe("Helm's release codec", () => {
   });
 
   it("fills fields Helm 4 omits (zero times, empty config), so readers don't have to", () => {
-    const helm4 = { ...release, config: undefined, info: { status: 'deployed', description: 'Install complete', last_deployed: '2026-01-02T00:00:00Z' } };
+    const helm4 = {
+      ...release,
+      config: undefined,
+      info: { status: 'deployed', description: 'Install complete', last_deployed: '2026-01-02T00:00:00Z' },
+    };
     const decoded = decodeRelease(gzipSync(JSON.stringify(helm4)).toString('base64'), 's');
     assert.deepEqual(decoded.config, {});
     assert.equal(decoded.info.first_deployed, '');
@@ -56,18 +66,30 @@ describe("Helm's release codec", () => {
     ['broken gzip', Buffer.from([0x1f, 0x8b, 0x08, 1, 2, 3]).toString('base64'), /gzip:/],
     ['not JSON', Buffer.from('hello').toString('base64'), /JSON:/],
     ['a JSON list', Buffer.from('[]').toString('base64'), /not a JSON object/],
-    ['an unknown status', gzipSync(JSON.stringify({ ...release, info: { ...release.info, status: 'happy' } })).toString('base64'), /unknown status "happy"/],
+    [
+      'an unknown status',
+      gzipSync(JSON.stringify({ ...release, info: { ...release.info, status: 'happy' } })).toString('base64'),
+      /unknown status "happy"/,
+    ],
   ] as const) {
     it(`reports ${what} with the record's name instead of skipping it`, () => {
-      assert.throws(() => decodeRelease(encoded, 'ray/sh.helm.release.v1.x.v1'), (err: Error) => {
-        assert.match(err.message, /^release record ray\/sh\.helm\.release\.v1\.x\.v1 cannot be decoded/);
-        assert.match(err.message, reason);
-        return true;
-      });
+      assert.throws(
+        () => decodeRelease(encoded, 'ray/sh.helm.release.v1.x.v1'),
+        (err: Error) => {
+          assert.match(err.message, /^release record ray\/sh\.helm\.release\.v1\.x\.v1 cannot be decoded/);
+          assert.match(err.message, reason);
+          return true;
+        },
+      );
     });
   }
 
   it('labels agree with the JSON', () => {
-    assert.deepEqual(releaseLabels(release), { name: 'example-cluster', owner: 'helm', status: 'deployed', version: '3' });
+    assert.deepEqual(releaseLabels(release), {
+      name: 'example-cluster',
+      owner: 'helm',
+      status: 'deployed',
+      version: '3',
+    });
   });
 });
