@@ -35,7 +35,8 @@ async function openssl(args: string[]): Promise<void> {
   try {
     await run('openssl', args);
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
+    const { code, stderr } = error as { code?: string; stderr?: string };
+    if (code === 'ENOENT') throw new Error('the openssl CLI is missing: apt-get install openssl');
     throw new Error(`openssl ${args.join(' ')} failed: ${stderr || String(error)}`);
   }
 }
