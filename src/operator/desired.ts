@@ -1,0 +1,266 @@
+import { buildHeadService, buildPod, launchHash, type Role } from './build.ts';
+import { HEAD_UID_ANNOTATION, LAUNCH_CONFIG_LABEL, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from './labels.ts';
+import type { Condition, NewPod, Pod, PodType, RayCluster, RayClusterStatus, Service } from './types.ts';
+
+/** A pod the operator created that its cache has not shown yet (an "expectation"). */
+export interface PendingPod {
+  name: string;
+  podType: string;
+  role: Role;
+}
+
+/** Everything the plan is computed from: the cluster as written and the world as the cache sees it. */
+export interface Observed {
+  cluster: RayCluster;
+  /** Pods of this cluster in the cache (by label and controller owner). */
+  pods: readonly Pod[];
+  service?: Service;
+  pendingCreates: readonly PendingPod[];
+  /** Pods deleted but still in the cache. */
+  pendingDeletes: ReadonlySet<string>;
+  now: Date;
+}
+
+export interface PodAction<P = Pod> {
+  pod: P;
+  podType: string;
+  role: Role;
+  reason: string;
+}
+
+/** What to do now to move the cluster towards its spec, and the status that describes it. */
+export interface Plan {
+  create: PodAction<NewPod>[];
+  delete: PodAction[];
+  /** The head Service to apply, when it is missing or differs. */
+  service?: Service;
+  status: RayClusterStatus;
+  /** A human line per notable change, for events and logs (scaling, restarts, errors). */
+  notes: { reason: string; message: string; warning?: boolean }[];
+}
+
+const isEnded = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+const isReady = (pod: Pod) =>
+  pod.status?.phase === 'Running' &&
+  (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const podName = (pod: Pod) => pod.metadata.name;
+const newestFirst = (a: Pod, b: Pod) =>
+  (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '');
+
+/** Why a spec cannot be run, or undefined. */
+export function specProblem(cluster: RayCluster): string | undefined {
+  const types = cluster.spec.podTypes ?? [];
+  const names = types.map((t) => t.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) return `podTypes has two entries named "${duplicate}"`;
+  if (!names.includes(cluster.spec.headPodType))
+    return `headPodType "${cluster.spec.headPodType}" is not one of podTypes (${names.join(', ')})`;
+  for (const t of types) {
+    if (!t.podConfig?.spec?.containers?.length) return `podTypes "${t.name}" has a podConfig without containers`;
+    if (t.maxWorkers !== undefined && (t.minWorkers ?? 0) > t.maxWorkers) {
+      return `podTypes "${t.name}": minWorkers (${t.minWorkers}) is above maxWorkers (${t.maxWorkers})`;
+    }
+  }
+  return undefined;
+}
+
+/** Workers wanted per type: clamp(desired ?? min, min, max), then capped in order by spec.maxWorkers. */
+export function workerTargets(cluster: RayCluster): Map<string, number> {
+  let remaining = cluster.spec.maxWorkers ?? Number.POSITIVE_INFINITY;
+  const targets = new Map<string, number>();
+  for (const t of cluster.spec.podTypes) {
+    const min = t.minWorkers ?? 0;
+    const max = t.maxWorkers ?? Number.POSITIVE_INFINITY;
+    const wanted = Math.min(Math.max(t.desiredWorkers ?? min, min), max);
+    const granted = Math.max(0, Math.min(wanted, remaining));
+    targets.set(t.name, granted);
+    remaining -= granted;
+  }
+  return targets;
+}
+
+/**
+ * The reconcile as a pure function: level-triggered, so it only looks at what is, never at what happened.
+ * Pods created but not yet cached count as present and deleted ones as gone, so a stale cache never makes a
+ * second pod for one slot.
+ */
+export function plan(observed: Observed): Plan {
+  const { cluster } = observed;
+  const problem = specProblem(cluster);
+  if (problem) {
+    return {
+      create: [],
+      delete: [],
+      status: {
+        ...cluster.status,
+        phase: 'Error',
+        reason: problem,
+        observedGeneration: cluster.metadata.generation ?? 0,
+      },
+      notes: [{ reason: 'InvalidSpec', message: problem, warning: true }],
+    };
+  }
+  const create: PodAction<NewPod>[] = [];
+  const remove: PodAction[] = [];
+  const notes: Plan['notes'] = [];
+  const typeOf = (name: string) => cluster.spec.podTypes.find((t) => t.name === name);
+  const live = observed.pods.filter((p) => !p.metadata.deletionTimestamp && !observed.pendingDeletes.has(podName(p)));
+  const action = (pod: Pod, reason: string): PodAction => ({
+    pod,
+    podType: pod.metadata.labels?.[USER_NODE_TYPE_LABEL] ?? '',
+    role: (pod.metadata.labels?.[NODE_TYPE_LABEL] as Role | undefined) ?? 'worker',
+    reason,
+  });
+
+  // Pods that ended are replaced.
+  const running: Pod[] = [];
+  for (const pod of live) {
+    if (isEnded(pod)) remove.push(action(pod, `pod ${pod.status?.phase ?? 'ended'}`));
+    else running.push(pod);
+  }
+
+  // The head: exactly one pod of the head type with the current launch config.
+  const headType = typeOf(cluster.spec.headPodType)!;
+  const headHash = launchHash(cluster, headType, 'head');
+  const heads = running
+    .filter((p) => p.metadata.labels?.[NODE_TYPE_LABEL] === 'head')
+    .sort(newestFirst)
+    .reverse();
+  const currentHeads = heads.filter((p) => p.metadata.labels?.[LAUNCH_CONFIG_LABEL] === headHash);
+  for (const pod of heads.filter((p) => !currentHeads.includes(p)))
+    remove.push(action(pod, 'head type config changed'));
+  for (const pod of currentHeads.slice(1)) remove.push(action(pod, 'more than one head'));
+  const head = currentHeads[0];
+  const headPending = observed.pendingCreates.some((p) => p.role === 'head');
+  let restarts = cluster.status?.autoscalerRetries ?? 0;
+  if (!head && !headPending) {
+    create.push({ pod: buildPod(cluster, headType, 'head'), podType: headType.name, role: 'head', reason: 'no head' });
+    // A head existed before: this is a restart (config change, failure or deletion), counted once, here.
+    if (cluster.status?.head?.podName) {
+      restarts += 1;
+      notes.push({
+        reason: 'Restarting',
+        message: `replacing head pod ${cluster.status.head.podName}; workers restart with the new head`,
+        warning: true,
+      });
+    }
+  }
+
+  // Workers join one head: with no current head (or a new one), the old head's workers go.
+  const headUid = head?.metadata.uid;
+  const targets = workerTargets(cluster);
+  const workerStatus: NonNullable<RayClusterStatus['workers']> = [];
+  for (const podType of cluster.spec.podTypes) {
+    const target = targets.get(podType.name) ?? 0;
+    const hash = launchHash(cluster, podType, 'worker');
+    const ofType = running.filter(
+      (p) =>
+        p.metadata.labels?.[NODE_TYPE_LABEL] === 'worker' && p.metadata.labels[USER_NODE_TYPE_LABEL] === podType.name,
+    );
+    const current: Pod[] = [];
+    for (const pod of ofType) {
+      if (pod.metadata.labels?.[LAUNCH_CONFIG_LABEL] !== hash)
+        remove.push(action(pod, `${podType.name} config changed`));
+      else if (!headUid || pod.metadata.annotations?.[HEAD_UID_ANNOTATION] !== headUid)
+        remove.push(action(pod, 'its head is gone'));
+      else current.push(pod);
+    }
+    const pending = observed.pendingCreates.filter((p) => p.role === 'worker' && p.podType === podType.name).length;
+    const have = current.length + pending;
+    if (have > target) {
+      // Newest first: the oldest workers have the most state worth keeping.
+      for (const pod of [...current].sort(newestFirst).slice(0, have - target))
+        remove.push(action(pod, `scaling ${podType.name} down to ${target}`));
+    } else if (have < target && headUid) {
+      for (let i = have; i < target; i++)
+        create.push({
+          pod: buildPod(cluster, podType, 'worker', headUid),
+          podType: podType.name,
+          role: 'worker',
+          reason: `scaling ${podType.name} up to ${target}`,
+        });
+    }
+    if (have !== target && headUid)
+      notes.push({ reason: 'Scaling', message: `${podType.name}: ${have} → ${target} workers` });
+    workerStatus.push({ podType: podType.name, ready: current.filter(isReady).length, desired: target });
+  }
+
+  const service = buildHeadService(cluster);
+  const serviceChanged =
+    !observed.service || JSON.stringify(servicePorts(observed.service)) !== JSON.stringify(servicePorts(service));
+  return {
+    create,
+    delete: remove,
+    ...(serviceChanged ? { service } : {}),
+    status: status(observed, {
+      head,
+      workerStatus,
+      restarts,
+      converged: create.length === 0 && remove.length === 0 && !headPending,
+    }),
+    notes,
+  };
+}
+
+function servicePorts(service: Service): unknown {
+  const spec = service.spec as
+    { ports?: { name: string; port: number; targetPort?: unknown }[]; selector?: unknown } | undefined;
+  return { selector: spec?.selector, ports: (spec?.ports ?? []).map((p) => [p.name, p.port, p.targetPort ?? p.port]) };
+}
+
+function status(
+  observed: Observed,
+  facts: {
+    head: Pod | undefined;
+    workerStatus: NonNullable<RayClusterStatus['workers']>;
+    restarts: number;
+    converged: boolean;
+  },
+): RayClusterStatus {
+  const { cluster } = observed;
+  const headReady = !!facts.head && isReady(facts.head);
+  const workersReady = facts.workerStatus.every((w) => w.ready >= w.desired);
+  const readyWorkers = facts.workerStatus.reduce((n, w) => n + w.ready, 0);
+  const desiredWorkers = facts.workerStatus.reduce((n, w) => n + w.desired, 0);
+  const running = headReady && workersReady && facts.converged;
+  const previous = cluster.status?.conditions ?? [];
+  const condition = (type: Condition['type'], ok: boolean, reason: string, message: string): Condition => {
+    const before = previous.find((c) => c.type === type);
+    const value = ok ? 'True' : 'False';
+    return {
+      type,
+      status: value,
+      reason,
+      message,
+      // The time it last changed, not the time it was last written.
+      lastTransitionTime: before?.status === value ? before.lastTransitionTime : observed.now.toISOString(),
+    };
+  };
+  return {
+    phase: running ? 'Running' : 'Updating',
+    reason: '',
+    autoscalerRetries: facts.restarts,
+    observedGeneration: cluster.metadata.generation ?? 0,
+    readyWorkers,
+    desiredWorkers,
+    workers: facts.workerStatus,
+    head: { podName: facts.head?.metadata.name ?? '', podIP: facts.head?.status?.podIP ?? '' },
+    serviceIP: observed.service?.spec?.clusterIP ?? '',
+    conditions: [
+      condition(
+        'HeadPodReady',
+        headReady,
+        headReady ? 'PodReady' : facts.head ? 'PodNotReady' : 'NoHeadPod',
+        facts.head ? `head pod ${facts.head.metadata.name}` : 'no head pod yet',
+      ),
+      condition(
+        'WorkersReady',
+        workersReady,
+        workersReady ? 'AllReady' : 'Waiting',
+        `${readyWorkers}/${desiredWorkers} workers ready`,
+      ),
+    ],
+  };
+}
+
+export type { PodType };

@@ -1,0 +1,111 @@
+import type { ObjectMeta } from '../chart/objects.ts';
+
+/** The parts of a Pod the operator builds and reads. */
+export interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  restartPolicy?: string;
+  [key: string]: unknown;
+}
+
+export interface PodConfig {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: PodSpec;
+}
+
+export interface PodType {
+  name: string;
+  minWorkers?: number;
+  maxWorkers?: number;
+  desiredWorkers?: number;
+  rayResources?: Record<string, number>;
+  setupCommands?: string[];
+  workerSetupCommands?: string[];
+  podConfig: PodConfig;
+}
+
+export interface RayClusterSpec {
+  maxWorkers?: number;
+  upscalingSpeed?: number;
+  idleTimeoutMinutes?: number;
+  headPodType: string;
+  podTypes: PodType[];
+  headServicePorts?: { name: string; port: number; targetPort?: number | string }[];
+  headSetupCommands?: string[];
+  headStartRayCommands?: string[];
+  workerStartRayCommands?: string[];
+}
+
+export interface Condition {
+  type: 'HeadPodReady' | 'WorkersReady';
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface RayClusterStatus {
+  phase?: 'Updating' | 'Running' | 'Error' | 'AutoscalingExceptionRecovery' | '';
+  reason?: string;
+  autoscalerRetries?: number;
+  observedGeneration?: number;
+  readyWorkers?: number;
+  desiredWorkers?: number;
+  workers?: { podType: string; ready: number; desired: number }[];
+  head?: { podName?: string; podIP?: string };
+  serviceIP?: string;
+  conditions?: Condition[];
+}
+
+export interface RayCluster {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & { uid: string; generation?: number; resourceVersion?: string; deletionTimestamp?: string };
+  spec: RayClusterSpec;
+  status?: RayClusterStatus;
+}
+
+/** A pod as the operator sees it in its cache. */
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & {
+    uid?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: { uid: string; controller?: boolean }[];
+  };
+  spec?: PodSpec & { nodeName?: string };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+  };
+}
+
+export interface Service {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { clusterIP?: string; [key: string]: unknown };
+}
+
+export const RAYCLUSTER_API = 'cluster.ray.io/v1';
+
+/** A pod to create: named by the API server from generateName. */
+export type NewPod = Omit<Pod, 'metadata'> & { metadata: Omit<Pod['metadata'], 'name'> & { generateName: string } };
