@@ -148,7 +148,7 @@ export function buildHeadService(cluster: RayCluster): Service {
         protocol: 'TCP',
       })),
     },
-  } as Service;
+  };
 }
 
 /** Controller owner reference: deleting the RayCluster garbage-collects its pods and Service, no finalizer needed. */

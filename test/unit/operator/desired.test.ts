@@ -79,7 +79,7 @@ describe('the reconcile plan', () => {
   it('labels pods as the original operator did, owned by the RayCluster', () => {
     const [head] = plan(observe(rayCluster(), [])).create;
     const meta = head!.pod.metadata;
-    const labels: Record<string, string> = meta.labels ?? {};
+    const labels: Record<string, string> = { ...meta.labels };
     assert.equal(meta.generateName, 'example-cluster-ray-head-type-');
     assert.deepEqual(
       { ...labels, 'ray-launch-config': 'x' },
