@@ -108,4 +108,15 @@ export interface Service {
 export const RAYCLUSTER_API = 'cluster.ray.io/v1';
 
 /** A pod to create: named by the API server from generateName. */
-export type NewPod = Omit<Pod, 'metadata'> & { metadata: Omit<Pod['metadata'], 'name'> & { generateName: string } };
+export interface NewPod {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    generateName: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[];
+  };
+  spec: PodSpec;
+}
