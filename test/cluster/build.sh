@@ -9,6 +9,12 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Go's tarball install is not always on a non-login shell's PATH (CI).
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH="$PATH:/usr/local/go/bin"; fi
+if ! command -v go >/dev/null; then
+  echo "go is not on PATH: Go >= 1.26 is needed to build the local control plane" >&2
+  exit 1
+fi
 modules="$here/go"
 cache_root="${RAYCTL_CLUSTER_CACHE:-$HOME/.cache/rayctl/cluster}"
 
