@@ -5,7 +5,9 @@ import { getCommand } from './commands/get.ts';
 import { historyCommand } from './commands/history.ts';
 import { installCommand } from './commands/install.ts';
 import { listCommand } from './commands/list.ts';
+import { operatorCommand } from './commands/operator.ts';
 import { rollbackCommand } from './commands/rollback.ts';
+import { scaleCommand } from './commands/scale.ts';
 import { showCommand } from './commands/show.ts';
 import { statusCommand } from './commands/status.ts';
 import { templateCommand } from './commands/template.ts';
@@ -43,6 +45,8 @@ Examples (from "Ray Operator Advanced Configuration"):
     getCommand(),
     templateCommand(),
     showCommand(),
+    operatorCommand(),
+    scaleCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -109,14 +109,34 @@ export class KubeClient {
 
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
   async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<IncomingMessage> {
+    const started = performance.now();
     const response = await this.send('GET', path, call, { query, timeoutMs: 0 });
     const status = response.statusCode ?? 0;
+    this.trace('GET', path, query, status, started);
     if (status >= 400) throw this.errorFor(call, status, await readBody(response));
     return response;
   }
 
   close(): void {
     this.agent?.destroy();
+  }
+
+  /** With --debug: one line per call, with the query (watch=1 marks a watch), status and time. */
+  private trace(
+    method: string,
+    path: string,
+    query: RequestOptionsExtra['query'],
+    status: number,
+    started: number,
+  ): void {
+    if (!this.debug) return;
+    const search = Object.entries(query ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    process.stderr.write(
+      `api: ${method} ${path}${search ? `?${search}` : ''} ${status} ${(performance.now() - started).toFixed(1)} ms\n`,
+    );
   }
 
   private async send(

@@ -116,7 +116,14 @@ export interface NewPod {
     namespace?: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
-    ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[];
+    ownerReferences: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller: boolean;
+      blockOwnerDeletion: boolean;
+    }[];
   };
   spec: PodSpec;
 }

@@ -115,7 +115,7 @@ describe('operator RBAC', () => {
   it('grants what the operator needs', () => {
     for (const needed of [
       'cluster.ray.io/rayclusters:watch',
-      'cluster.ray.io/rayclusters/status:update',
+      'cluster.ray.io/rayclusters/status:patch',
       '/pods:create',
       '/pods:delete',
       '/services:create',

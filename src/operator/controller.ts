@@ -1,0 +1,319 @@
+import type { KubeClient } from '../kube/client.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { plan, type PendingPod, type Plan } from './desired.ts';
+import { Informer } from './informer.ts';
+import { CLUSTER_LABEL, headServiceName } from './labels.ts';
+import type { Logger, OperatorLog } from './log.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { WorkQueue } from './queue.ts';
+import type { NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
+
+export interface ControllerOptions {
+  client: KubeClient;
+  log: OperatorLog;
+  metrics: OperatorMetrics;
+  /** Watch only this namespace (a namespaced operator); undefined = every namespace. */
+  namespace?: string;
+  concurrency: number;
+  resyncMs: number;
+}
+
+/** Expectations older than this are dropped: the create or delete surely happened, or failed unseen. */
+const EXPECTATION_TTL_MS = 60_000;
+
+/**
+ * The reconcile loop: caches of RayClusters and of the pods and Services labelled with a cluster name, a work queue
+ * keyed by namespace/name, and `concurrency` workers that compute the plan and carry it out.
+ */
+export class RayController {
+  private readonly queue = new WorkQueue();
+  private readonly clusters: Informer<RayCluster>;
+  private readonly pods: Informer<Pod>;
+  private readonly services: Informer<Service>;
+  private readonly pendingCreates = new Map<string, (PendingPod & { at: number })[]>();
+  private readonly pendingDeletes = new Map<string, Map<string, number>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The status this replica last wrote, per cluster uid. The leader is the only writer of status, so this is never
+   * older than the cache, which may not have seen the write yet (a stale status would lose a restart count).
+   */
+  private readonly lastStatus = new Map<string, RayClusterStatus>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ControllerOptions) {
+    const { client, namespace, log } = options;
+    const scope = namespace ? `/namespaces/${namespace}` : '';
+    this.clusters = new Informer<RayCluster>(
+      client,
+      'rayclusters',
+      `/apis/cluster.ray.io/v1${scope}/rayclusters`,
+      (_type, c) => this.enqueue(c.metadata.namespace, c.metadata.name),
+      log,
+    );
+    this.pods = new Informer<Pod>(
+      client,
+      'pods',
+      `/api/v1${scope}/pods`,
+      (type, pod) => this.onPod(type, pod),
+      log,
+      CLUSTER_LABEL,
+    );
+    this.services = new Informer<Service>(
+      client,
+      'services',
+      `/api/v1${scope}/services`,
+      (_type, s) => this.enqueueOwner(s),
+      log,
+      CLUSTER_LABEL,
+    );
+  }
+
+  /** Starts the caches and resolves once all three have listed. */
+  async startCaches(): Promise<void> {
+    this.clusters.start();
+    this.pods.start();
+    this.services.start();
+    await Promise.all([this.clusters.synced, this.pods.synced, this.services.synced]);
+  }
+
+  /** Starts the workers (call once leader) and the periodic resync that catches anything missed. */
+  startWorkers(): void {
+    for (let i = 0; i < this.options.concurrency; i++) void this.work();
+    for (const cluster of this.clusters.list()) this.enqueue(cluster.metadata.namespace, cluster.metadata.name);
+    this.resyncTimer = setInterval(() => {
+      for (const cluster of this.clusters.list()) this.enqueue(cluster.metadata.namespace, cluster.metadata.name);
+    }, this.options.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops taking work and waits for reconciles in progress to finish. */
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.inFlight);
+    this.clusters.stop();
+    this.pods.stop();
+    this.services.stop();
+  }
+
+  /** Numbers for /metrics, read from the caches. */
+  updateGauges(): void {
+    const { metrics } = this.options;
+    metrics.queueDepth.set({}, this.queue.depth);
+    metrics.clusters.reset();
+    for (const c of this.clusters.list()) metrics.clusters.inc({ phase: c.status?.phase || 'Pending' });
+    metrics.pods.reset();
+    for (const p of this.pods.list()) metrics.pods.inc({ phase: p.status?.phase ?? 'Unknown' });
+  }
+
+  private enqueue(namespace: string | undefined, name: string): void {
+    this.queue.add(Informer.key(namespace, name));
+  }
+
+  private enqueueOwner(object: { metadata: { namespace?: string; labels?: Record<string, string> } }): void {
+    const cluster = object.metadata.labels?.[CLUSTER_LABEL];
+    if (cluster) this.enqueue(object.metadata.namespace, cluster);
+  }
+
+  private onPod(type: string, pod: Pod): void {
+    const key = Informer.key(pod.metadata.namespace, pod.metadata.labels?.[CLUSTER_LABEL] ?? '');
+    // The cache has caught up with what we did: those expectations are met.
+    if (type !== 'deleted') {
+      const pending = this.pendingCreates.get(key);
+      if (pending)
+        this.pendingCreates.set(
+          key,
+          pending.filter((p) => p.name !== pod.metadata.name),
+        );
+    } else {
+      this.pendingDeletes.get(key)?.delete(pod.metadata.name);
+    }
+    this.enqueueOwner(pod);
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.queue.next(); key !== undefined; key = await this.queue.next()) {
+      const run = this.reconcileKey(key);
+      this.inFlight.add(run);
+      await run;
+      this.inFlight.delete(run);
+      this.queue.done(key);
+    }
+  }
+
+  private async reconcileKey(key: string): Promise<void> {
+    const [namespace = '', name = ''] = key.split('/');
+    const log = this.options.log.forCluster(name, namespace);
+    const started = performance.now();
+    try {
+      const requeue = await this.reconcile(namespace, name, log);
+      this.queue.forget(key);
+      this.options.metrics.reconciles.inc({ result: 'success' });
+      if (requeue) this.queue.addAfter(key, 2_000);
+    } catch (err) {
+      this.options.metrics.reconciles.inc({ result: 'error' });
+      this.options.metrics.errors.inc();
+      log.error(`reconcile failed: ${(err as Error).message}; retrying with backoff`);
+      this.queue.retry(key);
+    } finally {
+      this.options.metrics.duration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** One pass over one cluster. Returns true if it should look again soon (work still in flight). */
+  private async reconcile(namespace: string, name: string, log: Logger): Promise<boolean> {
+    const key = Informer.key(namespace, name);
+    const cluster = this.clusters.get(namespace, name);
+    if (!cluster || cluster.metadata.deletionTimestamp) {
+      // Its pods and Service go by garbage collection (owner references): nothing to do, nothing to block.
+      this.pendingCreates.delete(key);
+      this.pendingDeletes.delete(key);
+      if (cluster) this.lastStatus.delete(cluster.metadata.uid);
+      return false;
+    }
+    const written = this.lastStatus.get(cluster.metadata.uid);
+    const current: RayCluster = written ? { ...cluster, status: written } : cluster;
+    const now = Date.now();
+    const pendingCreates = (this.pendingCreates.get(key) ?? []).filter((p) => now - p.at < EXPECTATION_TTL_MS);
+    const pendingDeletes = new Map(
+      [...(this.pendingDeletes.get(key) ?? new Map<string, number>())].filter(
+        ([, at]) => now - at < EXPECTATION_TTL_MS,
+      ),
+    );
+    this.pendingCreates.set(key, pendingCreates);
+    this.pendingDeletes.set(key, pendingDeletes);
+    const pods = this.pods
+      .list()
+      .filter(
+        (p) =>
+          p.metadata.namespace === namespace &&
+          p.metadata.labels?.[CLUSTER_LABEL] === name &&
+          (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === cluster.metadata.uid),
+      );
+    const result = plan({
+      cluster: current,
+      pods,
+      service: this.services.get(namespace, headServiceName(name)),
+      pendingCreates,
+      pendingDeletes: new Set(pendingDeletes.keys()),
+      now: new Date(),
+    });
+    await this.carryOut(current, result, log);
+    await this.writeStatus(current, result.status, log);
+    return result.create.length > 0 || result.delete.length > 0 || pendingCreates.length > 0;
+  }
+
+  private async carryOut(cluster: RayCluster, result: Plan, log: Logger): Promise<void> {
+    const { client } = this.options;
+    const { namespace = '', name } = cluster.metadata;
+    const key = Informer.key(namespace, name);
+    for (const note of result.notes) {
+      if (note.warning) log.warn(note.message);
+      else log.info(note.message);
+      await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
+    }
+    if (result.service) {
+      await client.request(
+        'PATCH',
+        `/api/v1/namespaces/${namespace}/services/${result.service.metadata.name}`,
+        { verb: 'apply', resource: 'services', namespace, name: result.service.metadata.name },
+        {
+          body: result.service,
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: 'rayctl-operator', force: true },
+        },
+      );
+      log.info(`applied head service ${result.service.metadata.name}`);
+    }
+    for (const action of result.delete) {
+      const podName = action.pod.metadata.name;
+      try {
+        await client.request(
+          'DELETE',
+          `/api/v1/namespaces/${namespace}/pods/${podName}`,
+          { verb: 'delete', resource: 'pods', namespace, name: podName },
+          {
+            body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: action.pod.metadata.uid } },
+          },
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const deletes = this.pendingDeletes.get(key) ?? new Map<string, number>();
+      deletes.set(podName, Date.now());
+      this.pendingDeletes.set(key, deletes);
+      this.options.metrics.podActions.inc({ action: 'delete' });
+      log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
+      await this.event(cluster, 'Normal', 'DeletedPod', `Deleted ${action.role} pod ${podName}: ${action.reason}`);
+    }
+    for (const action of result.create) {
+      const created = await client.request<Pod>(
+        'POST',
+        `/api/v1/namespaces/${namespace}/pods`,
+        { verb: 'create', resource: 'pods', namespace },
+        { body: action.pod satisfies NewPod },
+      );
+      const pending = this.pendingCreates.get(key) ?? [];
+      pending.push({ name: created.metadata.name, podType: action.podType, role: action.role, at: Date.now() });
+      this.pendingCreates.set(key, pending);
+      this.options.metrics.podActions.inc({ action: 'create' });
+      log.info(`created ${action.role} pod ${created.metadata.name} (${action.podType}): ${action.reason}`);
+      await this.event(
+        cluster,
+        'Normal',
+        'CreatedPod',
+        `Created ${action.role} pod ${created.metadata.name}: ${action.reason}`,
+      );
+    }
+  }
+
+  /** Writes status through the status subresource, only when it changed (a write would wake the watch again). */
+  private async writeStatus(cluster: RayCluster, status: RayClusterStatus, log: Logger): Promise<void> {
+    if (JSON.stringify(cluster.status ?? {}) === JSON.stringify(status)) return;
+    const { namespace = '', name } = cluster.metadata;
+    await this.options.client.request(
+      'PATCH',
+      `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${name}/status`,
+      { verb: 'patch', resource: 'rayclusters/status', namespace, name },
+      {
+        body: { status },
+        contentType: 'application/merge-patch+json',
+      },
+    );
+    this.lastStatus.set(cluster.metadata.uid, status);
+    if (status.phase !== cluster.status?.phase) {
+      log.info(
+        `phase ${cluster.status?.phase || '(none)'} → ${status.phase}${status.reason ? `: ${status.reason}` : ''}`,
+      );
+      if (status.phase === 'Error') await this.event(cluster, 'Warning', 'Error', status.reason ?? 'error');
+    }
+  }
+
+  /** An Event on the RayCluster (`kubectl describe raycluster` shows them); failing to write one is not fatal. */
+  private async event(cluster: RayCluster, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const { namespace = '', name, uid } = cluster.metadata;
+    const now = new Date().toISOString();
+    await this.options.client
+      .request(
+        'POST',
+        `/api/v1/namespaces/${namespace}/events`,
+        { verb: 'create', resource: 'events', namespace },
+        {
+          body: {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { generateName: `${name}.`, namespace },
+            involvedObject: { apiVersion: 'cluster.ray.io/v1', kind: 'RayCluster', name, namespace, uid },
+            reason,
+            message,
+            type,
+            source: { component: 'rayctl-operator' },
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        },
+      )
+      .catch((err: Error) => this.options.log.forCluster(name, namespace).debug(`event not recorded: ${err.message}`));
+  }
+}

@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage } from 'node:http';
+import type { KubeClient } from '../kube/client.ts';
+import { KubeError } from '../kube/errors.ts';
+import type { Logger } from './log.ts';
+
+interface Meta {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+}
+
+export type ChangeType = 'added' | 'modified' | 'deleted';
+
+/**
+ * A cache of one kind kept current by list + watch. It survives what happens to long-lived watches: an expired
+ * resourceVersion (410 Gone) relists, a dropped connection or an API server restart reconnects with backoff.
+ */
+export class Informer<T extends Meta> {
+  private readonly cache = new Map<string, T>();
+  private resourceVersion: string | undefined;
+  private response: IncomingMessage | undefined;
+  private stopped = false;
+  private syncedResolve!: () => void;
+  /** Resolves once the first list is in the cache. */
+  readonly synced = new Promise<void>((resolve) => (this.syncedResolve = resolve));
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly kind: string,
+    /** Collection path, e.g. /api/v1/pods or /api/v1/namespaces/ray/pods. */
+    private readonly path: string,
+    private readonly onChange: (type: ChangeType, object: T) => void,
+    private readonly log: Logger,
+    private readonly labelSelector?: string,
+  ) {}
+
+  static key(namespace: string | undefined, name: string): string {
+    return `${namespace ?? ''}/${name}`;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.cache.get(Informer.key(namespace, name));
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.response?.destroy();
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 200;
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === undefined) await this.relist();
+        await this.watch();
+        backoffMs = 200;
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof KubeError && err.status === 410) {
+          this.log.info(`${this.kind} watch expired (410 Gone): relisting`);
+          this.resourceVersion = undefined;
+          continue;
+        }
+        this.log.warn(`${this.kind} watch failed (${(err as Error).message}); retrying in ${backoffMs} ms`);
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.client.request<{ metadata: { resourceVersion: string }; items: T[] }>(
+      'GET',
+      this.path,
+      { verb: 'list', resource: this.kind },
+      { query: { labelSelector: this.labelSelector } },
+    );
+    const seen = new Set<string>();
+    for (const item of list.items ?? []) {
+      const key = Informer.key(item.metadata.namespace, item.metadata.name);
+      seen.add(key);
+      const old = this.cache.get(key);
+      this.cache.set(key, item);
+      if (!old) this.onChange('added', item);
+      else if (old.metadata.resourceVersion !== item.metadata.resourceVersion) this.onChange('modified', item);
+    }
+    for (const [key, item] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.onChange('deleted', item);
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion;
+    this.syncedResolve();
+  }
+
+  private async watch(): Promise<void> {
+    const response = await this.client.stream(
+      this.path,
+      { verb: 'watch', resource: this.kind },
+      {
+        watch: 1,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: this.labelSelector,
+        timeoutSeconds: 300,
+      },
+    );
+    this.response = response;
+    let buffer = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response as AsyncIterable<string>) {
+      buffer += chunk;
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.trim())
+          this.handle(JSON.parse(line) as { type: string; object: T & { code?: number; message?: string } });
+        newline = buffer.indexOf('\n');
+      }
+    }
+  }
+
+  private handle(event: { type: string; object: T & { code?: number; message?: string } }): void {
+    const { object } = event;
+    if (event.type === 'ERROR') {
+      throw new KubeError(
+        `watch ${this.kind}: ${object.message ?? 'error'}`,
+        { verb: 'watch', resource: this.kind },
+        object.code ?? 500,
+        '',
+      );
+    }
+    this.resourceVersion = object.metadata.resourceVersion ?? this.resourceVersion;
+    if (event.type === 'BOOKMARK') return;
+    const key = Informer.key(object.metadata.namespace, object.metadata.name);
+    if (event.type === 'DELETED') {
+      this.cache.delete(key);
+      this.onChange('deleted', object);
+    } else {
+      const existed = this.cache.has(key);
+      this.cache.set(key, object);
+      this.onChange(existed ? 'modified' : 'added', object);
+    }
+  }
+}
