@@ -34,6 +34,11 @@ export class RayController {
   private readonly pendingDeletes = new Map<string, Map<string, number>>();
   private readonly inFlight = new Set<Promise<void>>();
   /**
+   * Pods the watch has shown recently, by namespace/name. The watch can show a new pod before the create call that
+   * made it returns; an expectation recorded after that would never be met.
+   */
+  private readonly seenPods = new Map<string, number>();
+  /**
    * The status this replica last wrote, per cluster uid. The leader is the only writer of status, so this is never
    * older than the cache, which may not have seen the write yet (a stale status would lose a restart count).
    */
@@ -117,6 +122,7 @@ export class RayController {
 
   private onPod(type: string, pod: Pod): void {
     const key = Informer.key(pod.metadata.namespace, pod.metadata.labels?.[CLUSTER_LABEL] ?? '');
+    if (type === 'added') this.rememberSeen(Informer.key(pod.metadata.namespace, pod.metadata.name));
     // The cache has caught up with what we did: those expectations are met.
     if (type !== 'deleted') {
       const pending = this.pendingCreates.get(key);
@@ -129,6 +135,14 @@ export class RayController {
       this.pendingDeletes.get(key)?.delete(pod.metadata.name);
     }
     this.enqueueOwner(pod);
+  }
+
+  private rememberSeen(podKey: string): void {
+    const now = Date.now();
+    this.seenPods.set(podKey, now);
+    if (this.seenPods.size > 10_000) {
+      for (const [name, at] of this.seenPods) if (now - at > EXPECTATION_TTL_MS) this.seenPods.delete(name);
+    }
   }
 
   private async work(): Promise<void> {
@@ -253,9 +267,12 @@ export class RayController {
         { verb: 'create', resource: 'pods', namespace },
         { body: action.pod satisfies NewPod },
       );
-      const pending = this.pendingCreates.get(key) ?? [];
-      pending.push({ name: created.metadata.name, podType: action.podType, role: action.role, at: Date.now() });
-      this.pendingCreates.set(key, pending);
+      // Expect it only if the watch has not shown it already.
+      if (!this.seenPods.has(Informer.key(namespace, created.metadata.name))) {
+        const pending = this.pendingCreates.get(key) ?? [];
+        pending.push({ name: created.metadata.name, podType: action.podType, role: action.role, at: Date.now() });
+        this.pendingCreates.set(key, pending);
+      }
       this.options.metrics.podActions.inc({ action: 'create' });
       log.info(`created ${action.role} pod ${created.metadata.name} (${action.podType}): ${action.reason}`);
       await this.event(

@@ -15,6 +15,13 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
+/** Operators still running when the test file ends are killed then. */
+const running = new Set<OperatorProcess>();
+// Registered at import, so it belongs to the file: an after() inside a test would end the operator with that test.
+after(async () => {
+  await Promise.all([...running].map((operator) => operator.stop('SIGKILL')));
+});
+
 export function startOperator(
   cluster: TestCluster,
   args: readonly string[] = [],
@@ -44,6 +51,7 @@ export function startOperator(
       return exited;
     },
   };
-  after(() => operator.stop('SIGKILL'));
+  running.add(operator);
+  void exited.then(() => running.delete(operator));
   return operator;
 }
