@@ -24,9 +24,9 @@ function template(workers: number): RayCluster {
     [
       bin,
       'template',
-      'NAME',
+      'placeholder',
       '-n',
-      'NS',
+      'placeholder',
       '--cluster-only',
       '--include-crds',
       '--set',
@@ -38,6 +38,7 @@ function template(workers: number): RayCluster {
     ],
     { encoding: 'utf8', env },
   );
+  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
   const [crd, rayCluster] = yaml.loadAll(result.stdout) as [object, RayCluster];
   spawnSync(`${cluster.binDir}/kubectl`, ['apply', '--server-side', '-f', '-'], { input: yaml.dump(crd), env });
   return rayCluster;
