@@ -61,12 +61,11 @@ export async function uninstall(
   });
   const objects = parseManifest(last.manifest, last.namespace);
   const kept = await deleteObjects(ctx, objects);
-  if (request.wait)
-    await waitGone(
-      ctx,
-      objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o))),
-      request.timeoutMs,
-    );
+  if (request.wait) {
+    const deleted = objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o)));
+    await waitGone(ctx, deleted, request.timeoutMs);
+    await waitRayPodsGone(ctx, deleted.filter((o) => o.kind === 'RayCluster'), request.timeoutMs);
+  }
   if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
 
   const done: Release = {
@@ -173,6 +172,32 @@ function sameObject(a: KubeObject, b: KubeObject): boolean {
     a.metadata.name === b.metadata.name &&
     (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '')
   );
+}
+
+/** A deleted RayCluster's pods go afterwards, by garbage collection; --wait waits for them too. */
+async function waitRayPodsGone(ctx: ActionContext, clusters: readonly KubeObject[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const cluster of clusters) {
+    const namespace = cluster.metadata.namespace ?? '';
+    for (;;) {
+      const pods = await ctx.objects.list('v1', 'Pod', {
+        namespace,
+        labelSelector: `ray-cluster-name=${cluster.metadata.name}`,
+      });
+      if (pods.length === 0) break;
+      if (Date.now() > deadline) {
+        ctx.progress.doneWaiting();
+        throw new UserError(
+          `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the ${pods.length} pods of RayCluster "${cluster.metadata.name}" to go`,
+        );
+      }
+      ctx.progress.waiting(
+        `waiting for ${pods.length} pods of RayCluster "${cluster.metadata.name}" in namespace "${namespace}" to go`,
+      );
+      await sleep(500);
+    }
+  }
+  ctx.progress.doneWaiting();
 }
 
 /** Waits until each object is gone (finalizers and garbage collection done). */

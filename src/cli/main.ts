@@ -5,6 +5,7 @@ import { getCommand } from './commands/get.ts';
 import { historyCommand } from './commands/history.ts';
 import { installCommand } from './commands/install.ts';
 import { listCommand } from './commands/list.ts';
+import { logsCommand } from './commands/logs.ts';
 import { operatorCommand } from './commands/operator.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { scaleCommand } from './commands/scale.ts';
@@ -47,6 +48,7 @@ Examples (from "Ray Operator Advanced Configuration"):
     showCommand(),
     operatorCommand(),
     scaleCommand(),
+    logsCommand(),
   ]) {
     program.addCommand(command);
   }

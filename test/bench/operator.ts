@@ -67,36 +67,39 @@ try {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const started = performance.now();
-    const jobs = Array.from({ length: count }, (_, i) => ({
-      ...base,
-      metadata: { ...base.metadata, name: `c${i}`, namespace },
-    }));
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let job = jobs.shift(); job; job = jobs.shift())
-          await client.json('POST', `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`, job);
-      }),
-    );
-    for (;;) {
-      const list = await client.json<{ items: RayCluster[] }>(
-        'GET',
-        `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`,
+    try {
+      const started = performance.now();
+      const jobs = Array.from({ length: count }, (_, i) => ({
+        ...base,
+        metadata: { ...base.metadata, name: `c${i}`, namespace },
+      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let job = jobs.shift(); job; job = jobs.shift())
+            await client.json('POST', `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`, job);
+        }),
       );
-      const running = list.items.filter(
-        (c) => c.status?.phase === 'Running' && c.status.readyWorkers === workers,
-      ).length;
-      if (running === count) break;
-      if (performance.now() - started > 600_000)
-        throw new Error(`only ${running}/${count} clusters Running after 10 minutes`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      for (;;) {
+        const list = await client.json<{ items: RayCluster[] }>(
+          'GET',
+          `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`,
+        );
+        const running = list.items.filter(
+          (c) => c.status?.phase === 'Running' && c.status.readyWorkers === workers,
+        ).length;
+        if (running === count) break;
+        if (performance.now() - started > 600_000)
+          throw new Error(`only ${running}/${count} clusters Running after 10 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const rss = peakRssMb(operator.pid!);
+      console.log(
+        `${count} clusters × ${workers} workers (${count * (workers + 1)} pods): all Running in ${seconds.toFixed(1)} s; operator peak RSS ${rss.toFixed(0)} MB`,
+      );
+    } finally {
+      operator.kill('SIGTERM');
     }
-    const seconds = (performance.now() - started) / 1000;
-    const rss = peakRssMb(operator.pid!);
-    operator.kill('SIGTERM');
-    console.log(
-      `${count} clusters × ${workers} workers (${count * (workers + 1)} pods): all Running in ${seconds.toFixed(1)} s; operator peak RSS ${rss.toFixed(0)} MB`,
-    );
   }
 } finally {
   client.close();

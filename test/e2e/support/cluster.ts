@@ -55,14 +55,16 @@ export async function tempNamespace(c: TestCluster, prefix: string): Promise<str
   const name = `${base}-${randomBytes(3).toString('hex')}`;
   await client.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   after(async () => {
-    const cleanup = adminClient(clusterState(c));
+    let cleanup: KubeHttp | undefined;
     try {
+      // The cluster (and its state file) may already be gone: a file with its own cluster stops it first.
+      cleanup = adminClient(clusterState(c));
       // Do not wait for finalization: the namespace controller finishes it in the background.
       await cleanup.request('DELETE', `/api/v1/namespaces/${name}`);
     } catch {
-      // The cluster may already be gone.
+      // Nothing left to clean.
     } finally {
-      cleanup.close();
+      cleanup?.close();
     }
   });
   try {

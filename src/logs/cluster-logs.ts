@@ -1,0 +1,192 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ActionContext } from '../actions/context.ts';
+import { UserError } from '../errors.ts';
+import { isNotFound, KubeError } from '../kube/errors.ts';
+
+export interface LogsRequest {
+  cluster: string;
+  namespace: string;
+  follow: boolean;
+  /** Last N lines (after filtering); undefined = all. */
+  tail?: number;
+  sinceSeconds?: number;
+  timestamps: boolean;
+  /** Also the RayCluster's Events, interleaved by time. */
+  events: boolean;
+  /** Instead of the operator's lines: the Ray pods' own logs. */
+  ray?: 'head' | 'workers' | 'all';
+}
+
+/** One log line with its time, from whichever source. */
+interface Line {
+  time: string;
+  text: string;
+}
+
+interface PodInfo {
+  metadata: { name: string; namespace: string; deletionTimestamp?: string };
+  spec?: { containers?: { name: string; env?: { name: string }[] }[] };
+  status?: { phase?: string };
+}
+
+const OPERATOR_SELECTOR = 'cluster.ray.io/component=operator';
+const REDISCOVER_MS = 5_000;
+
+/**
+ * `rayctl logs --cluster`: the lines the operator(s) serving the namespace wrote about one cluster, found wherever
+ * the operator runs, merged across replicas in time order. Writes to `out` as lines arrive.
+ */
+export async function clusterLogs(ctx: ActionContext, request: LogsRequest, out: (line: string) => void): Promise<void> {
+  await checkClusterExists(ctx, request);
+  const sources = request.ray ? await rayPods(ctx, request) : await operatorPods(ctx, request.namespace);
+  const prefix = `${request.cluster},${request.namespace}:`;
+  const keep = request.ray ? () => true : (text: string) => text.startsWith(prefix);
+  const label = (pod: PodInfo, text: string) => (request.ray ? `[${pod.metadata.name}] ${text}` : text);
+  const render = (line: Line) => (request.timestamps ? `${line.time} ${line.text}` : line.text);
+
+  // What is there now, from every source, in time order; then --tail.
+  const history: Line[] = [];
+  for (const pod of sources) {
+    for (const line of await readLog(ctx, pod, { sinceSeconds: request.sinceSeconds })) {
+      if (keep(line.text)) history.push({ time: line.time, text: label(pod, line.text) });
+    }
+  }
+  if (request.events) history.push(...(await eventLines(ctx, request, request.sinceSeconds)));
+  history.sort((a, b) => a.time.localeCompare(b.time));
+  const shown = request.tail === undefined ? history : history.slice(Math.max(0, history.length - request.tail));
+  for (const line of shown) out(render(line));
+  if (!request.follow) return;
+
+  // Follow: stream every source from now on; find new operator pods (restarts, leader changes) as they appear.
+  const followed = new Set<string>();
+  let lastEvent = new Date().toISOString();
+  const startedAt = new Date();
+  for (;;) {
+    const current = request.ray ? await rayPods(ctx, request) : await operatorPods(ctx, request.namespace).catch(() => []);
+    for (const pod of current) {
+      if (followed.has(pod.metadata.name)) continue;
+      followed.add(pod.metadata.name);
+      const since = Math.max(1, Math.ceil((Date.now() - startedAt.getTime()) / 1000));
+      void followLog(ctx, pod, since, (line) => {
+        if (keep(line.text)) out(render({ time: line.time, text: label(pod, line.text) }));
+      }).finally(() => followed.delete(pod.metadata.name));
+    }
+    if (request.events) {
+      for (const line of (await eventLines(ctx, request)).filter((l) => l.time > lastEvent)) {
+        out(render(line));
+        lastEvent = line.time;
+      }
+    }
+    await sleep(REDISCOVER_MS);
+  }
+}
+
+async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Promise<void> {
+  try {
+    await ctx.client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${request.namespace}/rayclusters/${request.cluster}`, {
+      verb: 'get',
+      resource: 'rayclusters',
+      namespace: request.namespace,
+      name: request.cluster,
+    });
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new UserError(`RayCluster "${request.cluster}" not found in namespace "${request.namespace}"`, 'list clusters with `rayctl get clusters -A`');
+    }
+    throw err;
+  }
+}
+
+/** Operator pods that serve `namespace`: cluster-scoped ones anywhere, namespaced ones in it. */
+async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodInfo[]> {
+  let pods: PodInfo[];
+  try {
+    pods = (await ctx.client.request<{ items: PodInfo[] }>('GET', '/api/v1/pods', { verb: 'list', resource: 'pods' }, { query: { labelSelector: OPERATOR_SELECTOR } })).items;
+  } catch (err) {
+    // Without cluster-wide access, a namespaced operator in this namespace can still be found.
+    if (!(err instanceof KubeError && err.status === 403)) throw err;
+    pods = (await ctx.client.request<{ items: PodInfo[] }>('GET', `/api/v1/namespaces/${namespace}/pods`, { verb: 'list', resource: 'pods', namespace }, { query: { labelSelector: OPERATOR_SELECTOR } })).items;
+  }
+  const serving = pods.filter((pod) => {
+    const namespaced = (pod.spec?.containers ?? []).some((c) => (c.env ?? []).some((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'));
+    return !namespaced || pod.metadata.namespace === namespace;
+  });
+  if (serving.length === 0) {
+    throw new UserError(
+      `no Ray operator serves namespace "${namespace}" (no pod labelled ${OPERATOR_SELECTOR} watches it)`,
+      'install one with `rayctl install ray-operator --operator-only`; if you run `rayctl operator` yourself, its output is this log',
+    );
+  }
+  return serving;
+}
+
+async function rayPods(ctx: ActionContext, request: LogsRequest): Promise<PodInfo[]> {
+  const role = request.ray === 'head' ? ',ray-node-type=head' : request.ray === 'workers' ? ',ray-node-type=worker' : '';
+  return (
+    await ctx.client.request<{ items: PodInfo[] }>('GET', `/api/v1/namespaces/${request.namespace}/pods`, { verb: 'list', resource: 'pods', namespace: request.namespace }, {
+      query: { labelSelector: `ray-cluster-name=${request.cluster}${role}` },
+    })
+  ).items;
+}
+
+/** A pod's log with the API server's timestamps (to merge sources by time). */
+async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds?: number }): Promise<Line[]> {
+  const { name, namespace } = pod.metadata;
+  try {
+    const response = await ctx.client.stream(`/api/v1/namespaces/${namespace}/pods/${name}/log`, { verb: 'get', resource: 'pods/log', namespace, name }, {
+      timestamps: true,
+      container: pod.spec?.containers?.[0]?.name,
+      sinceSeconds: options.sinceSeconds,
+    });
+    let text = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response as AsyncIterable<string>) text += chunk;
+    return text.split('\n').filter(Boolean).map(splitTimestamp);
+  } catch (err) {
+    // A pod that has not started has no log yet.
+    if (err instanceof KubeError && err.status === 400) return [];
+    throw err;
+  }
+}
+
+async function followLog(ctx: ActionContext, pod: PodInfo, sinceSeconds: number, onLine: (line: Line) => void): Promise<void> {
+  const { name, namespace } = pod.metadata;
+  const response = await ctx.client.stream(`/api/v1/namespaces/${namespace}/pods/${name}/log`, { verb: 'get', resource: 'pods/log', namespace, name }, {
+    timestamps: true,
+    follow: true,
+    sinceSeconds,
+    container: pod.spec?.containers?.[0]?.name,
+  });
+  let buffer = '';
+  response.setEncoding('utf8');
+  for await (const chunk of response as AsyncIterable<string>) {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) if (line) onLine(splitTimestamp(line));
+  }
+}
+
+function splitTimestamp(line: string): Line {
+  const space = line.indexOf(' ');
+  return space > 0 ? { time: line.slice(0, space), text: line.slice(space + 1) } : { time: '', text: line };
+}
+
+interface EventInfo {
+  type: string;
+  reason: string;
+  message: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+}
+
+async function eventLines(ctx: ActionContext, request: LogsRequest, sinceSeconds?: number): Promise<Line[]> {
+  const events = await ctx.client.request<{ items: EventInfo[] }>('GET', `/api/v1/namespaces/${request.namespace}/events`, { verb: 'list', resource: 'events', namespace: request.namespace }, {
+    query: { fieldSelector: `involvedObject.kind=RayCluster,involvedObject.name=${request.cluster}` },
+  });
+  const cutoff = sinceSeconds === undefined ? '' : new Date(Date.now() - sinceSeconds * 1000).toISOString();
+  return events.items
+    .map((e) => ({ time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '', text: `${request.cluster},${request.namespace}: event ${e.type} ${e.reason}: ${e.message}` }))
+    .filter((l) => l.time >= cutoff);
+}
