@@ -64,7 +64,11 @@ export async function uninstall(
   if (request.wait) {
     const deleted = objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o)));
     await waitGone(ctx, deleted, request.timeoutMs);
-    await waitRayPodsGone(ctx, deleted.filter((o) => o.kind === 'RayCluster'), request.timeoutMs);
+    await waitRayPodsGone(
+      ctx,
+      deleted.filter((o) => o.kind === 'RayCluster'),
+      request.timeoutMs,
+    );
   }
   if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
 

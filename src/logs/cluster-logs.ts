@@ -36,7 +36,11 @@ const REDISCOVER_MS = 5_000;
  * `rayctl logs --cluster`: the lines the operator(s) serving the namespace wrote about one cluster, found wherever
  * the operator runs, merged across replicas in time order. Writes to `out` as lines arrive.
  */
-export async function clusterLogs(ctx: ActionContext, request: LogsRequest, out: (line: string) => void): Promise<void> {
+export async function clusterLogs(
+  ctx: ActionContext,
+  request: LogsRequest,
+  out: (line: string) => void,
+): Promise<void> {
   await checkClusterExists(ctx, request);
   const sources = request.ray ? await rayPods(ctx, request) : await operatorPods(ctx, request.namespace);
   const prefix = `${request.cluster},${request.namespace}:`;
@@ -62,7 +66,9 @@ export async function clusterLogs(ctx: ActionContext, request: LogsRequest, out:
   let lastEvent = new Date().toISOString();
   const startedAt = new Date();
   for (;;) {
-    const current = request.ray ? await rayPods(ctx, request) : await operatorPods(ctx, request.namespace).catch(() => []);
+    const current = request.ray
+      ? await rayPods(ctx, request)
+      : await operatorPods(ctx, request.namespace).catch(() => []);
     for (const pod of current) {
       if (followed.has(pod.metadata.name)) continue;
       followed.add(pod.metadata.name);
@@ -83,15 +89,22 @@ export async function clusterLogs(ctx: ActionContext, request: LogsRequest, out:
 
 async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Promise<void> {
   try {
-    await ctx.client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${request.namespace}/rayclusters/${request.cluster}`, {
-      verb: 'get',
-      resource: 'rayclusters',
-      namespace: request.namespace,
-      name: request.cluster,
-    });
+    await ctx.client.request(
+      'GET',
+      `/apis/cluster.ray.io/v1/namespaces/${request.namespace}/rayclusters/${request.cluster}`,
+      {
+        verb: 'get',
+        resource: 'rayclusters',
+        namespace: request.namespace,
+        name: request.cluster,
+      },
+    );
   } catch (err) {
     if (isNotFound(err)) {
-      throw new UserError(`RayCluster "${request.cluster}" not found in namespace "${request.namespace}"`, 'list clusters with `rayctl get clusters -A`');
+      throw new UserError(
+        `RayCluster "${request.cluster}" not found in namespace "${request.namespace}"`,
+        'list clusters with `rayctl get clusters -A`',
+      );
     }
     throw err;
   }
@@ -101,14 +114,30 @@ async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Pro
 async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodInfo[]> {
   let pods: PodInfo[];
   try {
-    pods = (await ctx.client.request<{ items: PodInfo[] }>('GET', '/api/v1/pods', { verb: 'list', resource: 'pods' }, { query: { labelSelector: OPERATOR_SELECTOR } })).items;
+    pods = (
+      await ctx.client.request<{ items: PodInfo[] }>(
+        'GET',
+        '/api/v1/pods',
+        { verb: 'list', resource: 'pods' },
+        { query: { labelSelector: OPERATOR_SELECTOR } },
+      )
+    ).items;
   } catch (err) {
     // Without cluster-wide access, a namespaced operator in this namespace can still be found.
     if (!(err instanceof KubeError && err.status === 403)) throw err;
-    pods = (await ctx.client.request<{ items: PodInfo[] }>('GET', `/api/v1/namespaces/${namespace}/pods`, { verb: 'list', resource: 'pods', namespace }, { query: { labelSelector: OPERATOR_SELECTOR } })).items;
+    pods = (
+      await ctx.client.request<{ items: PodInfo[] }>(
+        'GET',
+        `/api/v1/namespaces/${namespace}/pods`,
+        { verb: 'list', resource: 'pods', namespace },
+        { query: { labelSelector: OPERATOR_SELECTOR } },
+      )
+    ).items;
   }
   const serving = pods.filter((pod) => {
-    const namespaced = (pod.spec?.containers ?? []).some((c) => (c.env ?? []).some((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'));
+    const namespaced = (pod.spec?.containers ?? []).some((c) =>
+      (c.env ?? []).some((e) => e.name === 'RAY_OPERATOR_POD_NAMESPACE'),
+    );
     return !namespaced || pod.metadata.namespace === namespace;
   });
   if (serving.length === 0) {
@@ -121,11 +150,17 @@ async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodI
 }
 
 async function rayPods(ctx: ActionContext, request: LogsRequest): Promise<PodInfo[]> {
-  const role = request.ray === 'head' ? ',ray-node-type=head' : request.ray === 'workers' ? ',ray-node-type=worker' : '';
+  const role =
+    request.ray === 'head' ? ',ray-node-type=head' : request.ray === 'workers' ? ',ray-node-type=worker' : '';
   return (
-    await ctx.client.request<{ items: PodInfo[] }>('GET', `/api/v1/namespaces/${request.namespace}/pods`, { verb: 'list', resource: 'pods', namespace: request.namespace }, {
-      query: { labelSelector: `ray-cluster-name=${request.cluster}${role}` },
-    })
+    await ctx.client.request<{ items: PodInfo[] }>(
+      'GET',
+      `/api/v1/namespaces/${request.namespace}/pods`,
+      { verb: 'list', resource: 'pods', namespace: request.namespace },
+      {
+        query: { labelSelector: `ray-cluster-name=${request.cluster}${role}` },
+      },
+    )
   ).items;
 }
 
@@ -133,11 +168,15 @@ async function rayPods(ctx: ActionContext, request: LogsRequest): Promise<PodInf
 async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds?: number }): Promise<Line[]> {
   const { name, namespace } = pod.metadata;
   try {
-    const response = await ctx.client.stream(`/api/v1/namespaces/${namespace}/pods/${name}/log`, { verb: 'get', resource: 'pods/log', namespace, name }, {
-      timestamps: true,
-      container: pod.spec?.containers?.[0]?.name,
-      sinceSeconds: options.sinceSeconds,
-    });
+    const response = await ctx.client.stream(
+      `/api/v1/namespaces/${namespace}/pods/${name}/log`,
+      { verb: 'get', resource: 'pods/log', namespace, name },
+      {
+        timestamps: true,
+        container: pod.spec?.containers?.[0]?.name,
+        sinceSeconds: options.sinceSeconds,
+      },
+    );
     let text = '';
     response.setEncoding('utf8');
     for await (const chunk of response as AsyncIterable<string>) text += chunk;
@@ -149,14 +188,23 @@ async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds
   }
 }
 
-async function followLog(ctx: ActionContext, pod: PodInfo, sinceSeconds: number, onLine: (line: Line) => void): Promise<void> {
+async function followLog(
+  ctx: ActionContext,
+  pod: PodInfo,
+  sinceSeconds: number,
+  onLine: (line: Line) => void,
+): Promise<void> {
   const { name, namespace } = pod.metadata;
-  const response = await ctx.client.stream(`/api/v1/namespaces/${namespace}/pods/${name}/log`, { verb: 'get', resource: 'pods/log', namespace, name }, {
-    timestamps: true,
-    follow: true,
-    sinceSeconds,
-    container: pod.spec?.containers?.[0]?.name,
-  });
+  const response = await ctx.client.stream(
+    `/api/v1/namespaces/${namespace}/pods/${name}/log`,
+    { verb: 'get', resource: 'pods/log', namespace, name },
+    {
+      timestamps: true,
+      follow: true,
+      sinceSeconds,
+      container: pod.spec?.containers?.[0]?.name,
+    },
+  );
   let buffer = '';
   response.setEncoding('utf8');
   for await (const chunk of response as AsyncIterable<string>) {
@@ -182,11 +230,19 @@ interface EventInfo {
 }
 
 async function eventLines(ctx: ActionContext, request: LogsRequest, sinceSeconds?: number): Promise<Line[]> {
-  const events = await ctx.client.request<{ items: EventInfo[] }>('GET', `/api/v1/namespaces/${request.namespace}/events`, { verb: 'list', resource: 'events', namespace: request.namespace }, {
-    query: { fieldSelector: `involvedObject.kind=RayCluster,involvedObject.name=${request.cluster}` },
-  });
+  const events = await ctx.client.request<{ items: EventInfo[] }>(
+    'GET',
+    `/api/v1/namespaces/${request.namespace}/events`,
+    { verb: 'list', resource: 'events', namespace: request.namespace },
+    {
+      query: { fieldSelector: `involvedObject.kind=RayCluster,involvedObject.name=${request.cluster}` },
+    },
+  );
   const cutoff = sinceSeconds === undefined ? '' : new Date(Date.now() - sinceSeconds * 1000).toISOString();
   return events.items
-    .map((e) => ({ time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '', text: `${request.cluster},${request.namespace}: event ${e.type} ${e.reason}: ${e.message}` }))
+    .map((e) => ({
+      time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '',
+      text: `${request.cluster},${request.namespace}: event ${e.type} ${e.reason}: ${e.message}`,
+    }))
     .filter((l) => l.time >= cutoff);
 }

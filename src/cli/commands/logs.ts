@@ -16,7 +16,7 @@ interface LogsFlags {
 
 export function logsCommand(): Command {
   return new Command('logs')
-    .summary('what the operator did for one Ray cluster (or the Ray pods\' own logs)')
+    .summary("what the operator did for one Ray cluster (or the Ray pods' own logs)")
     .description(
       'Finds the operator(s) serving the namespace, wherever they run, reads their logs through the API and keeps the\n' +
         'lines about one cluster: `kubectl logs ray-operator | grep example-cluster,ray` without knowing where it runs.',
@@ -27,11 +27,22 @@ export function logsCommand(): Command {
     .option('--since <duration>', 'only lines newer than this, e.g. 10m')
     .option('--timestamps', 'prefix each line with its time')
     .option('--events', "also the RayCluster's Kubernetes Events, in time order")
-    .addOption(new Option('--ray <pods>', "instead, the Ray pods' own logs, each line prefixed with its pod").choices(['head', 'workers', 'all']))
-    .addHelpText('after', '\nExamples ("Running multiple Ray clusters"):\n  rayctl -n ray logs --cluster example-cluster2 --tail 100\n  rayctl -n ray logs --cluster example-cluster -f --events')
+    .addOption(
+      new Option('--ray <pods>', "instead, the Ray pods' own logs, each line prefixed with its pod").choices([
+        'head',
+        'workers',
+        'all',
+      ]),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples ("Running multiple Ray clusters"):\n  rayctl -n ray logs --cluster example-cluster2 --tail 100\n  rayctl -n ray logs --cluster example-cluster -f --events',
+    )
     .action(async (flags: LogsFlags, cmd: Command) => {
-      if (flags.tail !== undefined && !/^\d+$/.test(flags.tail)) throw new UsageError(`--tail "${flags.tail}" must be a whole number`);
-      const sinceSeconds = flags.since === undefined ? undefined : Math.ceil(parseDuration(flags.since, '--since') / 1000);
+      if (flags.tail !== undefined && !/^\d+$/.test(flags.tail))
+        throw new UsageError(`--tail "${flags.tail}" must be a whole number`);
+      const sinceSeconds =
+        flags.since === undefined ? undefined : Math.ceil(parseDuration(flags.since, '--since') / 1000);
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
         await clusterLogs(
