@@ -68,9 +68,17 @@ export class Informer<T extends Meta> {
           this.resourceVersion = undefined;
           continue;
         }
-        this.log.warn(`${this.kind} watch failed (${(err as Error).message}); retrying in ${backoffMs} ms`);
+        if (err instanceof KubeError && err.status === 404 && this.kind === 'rayclusters') {
+          // Common on a new cluster: the operator starts before any release installed the CRD.
+          this.log.warn(
+            'the API server does not serve rayclusters yet (is the RayCluster CRD installed?); waiting for it',
+          );
+        } else {
+          this.log.warn(`${this.kind} watch failed (${(err as Error).message}); retrying in ${backoffMs} ms`);
+        }
         await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        // Short enough to notice a CRD or a restarted API server soon, long enough not to hammer it.
+        backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
   }

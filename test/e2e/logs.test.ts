@@ -126,6 +126,23 @@ describe('rayctl logs --cluster', () => {
     );
   });
 
+  it('rayctl status of the operator release shows its scope, availability and the clusters it serves', async () => {
+    const out = await ok(['status', 'ray-operator']);
+    assert.match(
+      out,
+      new RegExp(
+        `^OPERATOR: cluster-scoped \\(all namespaces\\), Deployment ray-operator in ${ns}: 1/1 available, leader: none$`,
+        'm',
+      ),
+    );
+    assert.match(out, new RegExp(`serving: .*example-cluster \\(${ns}\\), example-cluster2 \\(${ns}\\)`));
+    const clusters = await ok(['get', 'clusters']);
+    assert.match(
+      clusters,
+      new RegExp(`^example-cluster2 +${ns} +example-cluster2 +Running +0 +ray-operator \\(${ns}\\)`, 'm'),
+    );
+  });
+
   it('says what is wrong in one line: no such cluster, no operator serving', async () => {
     const missing = await rayctl(['-n', ns, 'logs', '--cluster', 'nope']);
     assert.equal(missing.code, 1);

@@ -40,10 +40,13 @@ const ok = async (args: string[]) => {
 const operator = startOperator(cluster);
 
 describe('rayctl operator', () => {
-  before(() => operator.waitForLog(/INFO operator -- reconciling/));
+  // The first install also installs the CRD, which the operator waits for on a new cluster.
+  before(async () => {
+    await ok(['install', 'example-cluster', '--cluster-only']);
+    await operator.waitForLog(/INFO operator -- reconciling/);
+  });
 
   it("runs the user's workflow: example-cluster and example-cluster2 reach Running with their workers", async () => {
-    await ok(['install', 'example-cluster', '--cluster-only']);
     await ok(['install', 'example-cluster2', '--cluster-only', '--set', 'podTypes.rayWorkerType.minWorkers=0']);
     const first = await running('example-cluster', 2);
     await running('example-cluster2', 0);
@@ -59,6 +62,55 @@ describe('rayctl operator', () => {
     const head = (await podsOf('example-cluster', 'head'))[0]!;
     assert.equal(first.status?.head?.podName, head.metadata.name);
     assert.match(first.status?.serviceIP ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  it('rayctl status shows the RayCluster live: phase, head service and a pods table', async () => {
+    const out = (await ok(['status', 'example-cluster'])).stdout;
+    assert.match(out, /^STATUS: deployed$/m);
+    assert.match(
+      out,
+      /^RAYCLUSTER: example-cluster\n {2}phase: Running, restarts: 0, workers: rayWorkerType 2\/2, operator: none$/m,
+    );
+    assert.match(
+      out,
+      /^ {2}head service: example-cluster-ray-head \(\d+\.\d+\.\d+\.\d+\) gcs:6379 client:10001 dashboard:8265 serve:8000$/m,
+    );
+    assert.match(out, /^TYPE +POD +PHASE +READY +NODE +AGE$/m);
+    assert.equal(
+      out.match(/^rayWorkerType +example-cluster-ray-worker-type-\w+ +Running +true +kwok-node-\d +\d+s$/gm)?.length,
+      2,
+    );
+    assert.equal(out.match(/^rayHeadType +example-cluster-ray-head-type-\w+ +Running +true/gm)?.length, 1);
+  });
+
+  it('rayctl get clusters lists every RayCluster with its release, phase and workers', async () => {
+    const rows = JSON.parse((await ok(['get', 'clusters', '-o', 'json'])).stdout) as {
+      name: string;
+      release: string;
+      phase: string;
+      workers: { podType: string; ready: number; desired: number }[];
+    }[];
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.release, r.phase]),
+      [
+        ['example-cluster', 'example-cluster', 'Running'],
+        ['example-cluster2', 'example-cluster2', 'Running'],
+      ],
+    );
+    assert.deepEqual(
+      rows[0]!.workers.find((w) => w.podType === 'rayWorkerType'),
+      { podType: 'rayWorkerType', ready: 2, desired: 2 },
+    );
+    const table = (await ok(['get', 'clusters'])).stdout.split('\n');
+    assert.match(table[0]!, /^NAME +NAMESPACE +RELEASE +PHASE +WORKERS \(READY\/DESIRED\) +OPERATOR +AGE$/);
+    assert.match(
+      table[1]!,
+      /^example-cluster +ray-[0-9a-f]+ +example-cluster +Running +rayWorkerType 2\/2 +none +\d+s$/,
+    );
+    const everywhere = JSON.parse((await rayctl(['get', 'clusters', '-A', '-o', 'json'])).stdout) as {
+      namespace: string;
+    }[];
+    assert.ok(everywhere.filter((c) => c.namespace === ns).length === 2);
   });
 
   it('builds pods and the head Service as the original operator did, starting Ray without exec', async () => {

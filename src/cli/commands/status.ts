@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
+import { releaseView } from '../../actions/cluster-view.ts';
 import { readRevision } from '../../actions/read.ts';
+import { printClusterViews } from '../cluster-output.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
@@ -8,7 +10,7 @@ import { parseRevision } from './revision-flag.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
-    .summary('show the status of a release')
+    .summary('show a release: its record, and live its RayCluster (phase, head service, pods) or operator')
     .argument('<release>', 'release name')
     .option('--revision <n>', 'a past revision instead of the latest')
     .option('--show-manifest', 'also print the manifest')
@@ -23,9 +25,13 @@ export function statusCommand(): Command {
         const revision = parseRevision(flags.revision);
         const { ctx, namespace } = await connectFromFlags(cmd);
         try {
-          printRelease(await readRevision(ctx, { name, namespace }, revision), flags.output, {
-            manifest: Boolean(flags.showManifest),
-          });
+          const release = await readRevision(ctx, { name, namespace }, revision);
+          printRelease(release, flags.output, { manifest: Boolean(flags.showManifest), showNotes: false });
+          // The live view is about now; a past revision shows only its record.
+          if (flags.output === 'table' && revision === undefined && release.info.status !== 'uninstalled') {
+            const view = await releaseView(ctx, release);
+            printClusterViews(view.clusters, view.operator);
+          }
         } finally {
           ctx.client.close();
         }

@@ -1,0 +1,125 @@
+import { parseManifest } from '../chart/manifest.ts';
+import type { Release } from '../release/model.ts';
+import type { Pod, RayCluster, Service } from '../operator/types.ts';
+import type { ActionContext } from './context.ts';
+import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
+import { ownerOf } from './ownership.ts';
+
+/** A RayCluster as users look at it: phase, workers, the operator serving it, and its pods. */
+export interface ClusterView {
+  name: string;
+  namespace: string;
+  release?: string;
+  phase: string;
+  restarts: number;
+  workers: { podType: string; ready: number; desired: number }[];
+  operator?: OperatorInstance;
+  createdAt: string;
+  headService?: { name: string; clusterIP: string; ports: string[] };
+  pods: { type: string; role: string; name: string; phase: string; ready: boolean; node: string; createdAt: string }[];
+}
+
+export interface OperatorView {
+  operator: OperatorInstance;
+  available: string;
+  leader: string;
+  serving: { name: string; namespace: string }[];
+}
+
+const isReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+export async function listClusters(ctx: ActionContext, namespace?: string): Promise<ClusterView[]> {
+  const clusters = await ctx.objects.list<RayCluster>(
+    'cluster.ray.io/v1',
+    'RayCluster',
+    namespace ? { namespace } : {},
+  );
+  const operators = await findOperators(ctx).catch(() => []);
+  return clusters.map((c) => summary(c, operators));
+}
+
+function summary(cluster: RayCluster, operators: OperatorInstance[]): ClusterView {
+  const namespace = cluster.metadata.namespace ?? '';
+  const release = ownerOf(cluster)?.name;
+  const operator = operators.find((o) => serves(o, namespace));
+  return {
+    name: cluster.metadata.name,
+    namespace,
+    ...(release ? { release } : {}),
+    phase: cluster.status?.phase || 'Pending',
+    restarts: cluster.status?.autoscalerRetries ?? 0,
+    workers: cluster.status?.workers ?? [],
+    ...(operator ? { operator } : {}),
+    createdAt: (cluster.metadata as { creationTimestamp?: string }).creationTimestamp ?? '',
+    pods: [],
+  };
+}
+
+/** The live clusters and operator of a release, for `rayctl status`. */
+export async function releaseView(
+  ctx: ActionContext,
+  release: Release,
+): Promise<{ clusters: ClusterView[]; operator?: OperatorView }> {
+  const objects = parseManifest(release.manifest, release.namespace).map((o) => o.object);
+  const operators = await findOperators(ctx).catch(() => []);
+  const clusters: ClusterView[] = [];
+  for (const object of objects.filter((o) => o.kind === 'RayCluster')) {
+    const live = (await ctx.objects.get(object)) as RayCluster | undefined;
+    if (!live) continue;
+    const view = summary(live, operators);
+    const namespace = view.namespace;
+    const service = (await ctx.objects.get({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${view.name}-ray-head`, namespace },
+    })) as Service | undefined;
+    if (service) {
+      const spec = service.spec as { clusterIP?: string; ports?: { name: string; port: number }[] };
+      view.headService = {
+        name: service.metadata.name,
+        clusterIP: spec.clusterIP ?? '',
+        ports: (spec.ports ?? []).map((p) => `${p.name}:${p.port}`),
+      };
+    }
+    const pods = await ctx.objects.list<Pod & { spec?: { nodeName?: string } }>('v1', 'Pod', {
+      namespace,
+      labelSelector: `ray-cluster-name=${view.name}`,
+    });
+    view.pods = pods.map((p) => ({
+      type: p.metadata.labels?.['ray-user-node-type'] ?? '',
+      role: p.metadata.labels?.['ray-node-type'] ?? '',
+      name: p.metadata.name,
+      phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Pending'),
+      ready: isReady(p),
+      node: p.spec?.nodeName ?? '',
+      createdAt: p.metadata.creationTimestamp ?? '',
+    }));
+    clusters.push(view);
+  }
+  const wanted = renderedOperator(objects);
+  if (!wanted) return { clusters };
+  const operator =
+    operators.find((o) => o.release?.name === release.name && o.release.namespace === release.namespace) ?? wanted;
+  const deployment = (await ctx.objects.get({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: operator.deployment, namespace: operator.namespace },
+  })) as { spec?: { replicas?: number }; status?: { availableReplicas?: number } } | undefined;
+  const lease = (await ctx.objects.get({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'ray-operator-leader', namespace: operator.namespace },
+  })) as { spec?: { holderIdentity?: string } } | undefined;
+  const all = await listClusters(ctx).catch(() => []);
+  return {
+    clusters,
+    operator: {
+      operator,
+      available: deployment
+        ? `${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 1}`
+        : 'missing',
+      leader: lease?.spec?.holderIdentity || 'none',
+      serving: all.filter((c) => serves(operator, c.namespace)).map((c) => ({ name: c.name, namespace: c.namespace })),
+    },
+  };
+}

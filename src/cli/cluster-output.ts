@@ -1,0 +1,60 @@
+import chalk from 'chalk';
+import type { ClusterView, OperatorView } from '../actions/cluster-view.ts';
+import { formatTable } from './output.ts';
+
+export function colourPhase(phase: string): string {
+  return phase === 'Running' ? chalk.green(phase) : phase === 'Error' ? chalk.red(phase) : chalk.yellow(phase);
+}
+
+/** `2m`, `3h`, `4d`, like kubectl's AGE column. */
+export function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(seconds)) return '';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+export function workersText(view: ClusterView): string {
+  return (
+    view.workers
+      .filter((w) => w.desired > 0 || w.ready > 0)
+      .map((w) => `${w.podType} ${w.ready}/${w.desired}`)
+      .join(', ') || '0'
+  );
+}
+
+export function operatorText(view: ClusterView): string {
+  const o = view.operator;
+  if (!o) return 'none';
+  return o.release ? `${o.release.name} (${o.release.namespace})` : `${o.deployment} (${o.namespace})`;
+}
+
+export function printClusterViews(clusters: ClusterView[], operator: OperatorView | undefined): void {
+  for (const view of clusters) {
+    const lines = [
+      '',
+      `RAYCLUSTER: ${view.name}`,
+      `  phase: ${colourPhase(view.phase)}, restarts: ${view.restarts}, workers: ${workersText(view)}, operator: ${operatorText(view)}`,
+      view.headService
+        ? `  head service: ${view.headService.name} (${view.headService.clusterIP}) ${view.headService.ports.join(' ')}`
+        : '  head service: not created yet',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (view.pods.length > 0) {
+      const rows = view.pods
+        .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'head' ? -1 : 1))
+        .map((p) => [p.type, p.name, colourPhase(p.phase), p.ready ? 'true' : 'false', p.node, age(p.createdAt)]);
+      process.stdout.write(formatTable(['TYPE', 'POD', 'PHASE', 'READY', 'NODE', 'AGE'], rows));
+    }
+  }
+  if (operator) {
+    const { operator: o } = operator;
+    const scope = o.scope === 'cluster' ? 'cluster-scoped (all namespaces)' : `namespaced (namespace ${o.namespace})`;
+    const serving = operator.serving.map((c) => `${c.name} (${c.namespace})`).join(', ') || 'no clusters yet';
+    process.stdout.write(
+      `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
+    );
+  }
+}
