@@ -4,7 +4,7 @@ import { toManifest } from '../chart/render.ts';
 import type { Values } from '../chart/tree.ts';
 import { UserError } from '../errors.ts';
 import { storedChart } from '../release/chart-record.ts';
-import { latest, nextVersion, revisionsToPrune } from '../release/history.ts';
+import { latest, nextVersion } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
 import { allInOrder, applyObjects, checkAllOwnership, ensureCrds, ensureNamespace } from './deploy.ts';
@@ -110,9 +110,6 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
     });
   }
   if (request.createNamespace) await ensureNamespace(ctx, release.namespace, true);
-  for (const old of revisionsToPrune(history, request.historyMax))
-    await ctx.storage.delete(old.name, old.namespace, old.version);
-
   const operation = await PendingOperation.begin(
     ctx,
     newRevision(request, rendered, {
@@ -121,8 +118,8 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
       description: 'Initial install underway',
       now: ctx.now(),
     }),
+    { history, historyMax: request.historyMax },
   );
-  ctx.progress.info(`release "${release.name}" revision ${operation.release.version}: pending-install`);
   try {
     if (!request.skipCrds) await ensureCrds(ctx, rendered.crds);
     await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });

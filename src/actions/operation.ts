@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
 import { isNotFound } from '../kube/errors.ts';
+import { revisionsToPrune } from '../release/history.ts';
 import type { Release, ReleaseStatus } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
 import type { ActionContext } from './context.ts';
@@ -31,9 +32,22 @@ export class PendingOperation {
     private stored: StoredRevision,
   ) {}
 
-  /** Writes the pending revision (a create: if it exists, another operation won) and starts the heartbeat. */
-  static async begin(ctx: ActionContext, pending: Release): Promise<PendingOperation> {
+  /**
+   * Makes room under --history-max, writes the pending revision (a create: if it exists, another operation won)
+   * and starts the heartbeat.
+   */
+  static async begin(
+    ctx: ActionContext,
+    pending: Release,
+    prune: { history: readonly Release[]; historyMax: number },
+  ): Promise<PendingOperation> {
+    for (const old of revisionsToPrune(prune.history, prune.historyMax)) {
+      await ctx.storage.delete(old.name, old.namespace, old.version);
+    }
     const operation = new PendingOperation(ctx, await ctx.storage.create(pending));
+    ctx.progress.info(
+      `release "${pending.name}" revision ${pending.version}: ${pending.info.status} (${pending.info.description})`,
+    );
     process.on('SIGINT', operation.onSignal);
     process.on('SIGTERM', operation.onSignal);
     // The first renewal need not hold up the work: --recover waits out a whole lease anyway.

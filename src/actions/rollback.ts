@@ -1,13 +1,7 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
-import {
-  assertNoOperationInProgress,
-  lastDeployed,
-  latest,
-  nextVersion,
-  revisionsToPrune,
-} from '../release/history.ts';
+import { assertNoOperationInProgress, lastDeployed, latest, nextVersion } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
 import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
@@ -63,24 +57,22 @@ export async function rollbackTo(
   const current = lastDeployed(releases) ?? last;
   const targetObjects = parseManifest(target.manifest, target.namespace);
   await checkAllOwnership(ctx, ref, targetObjects);
-  for (const old of revisionsToPrune(releases, options.historyMax ?? 10))
-    await ctx.storage.delete(old.name, old.namespace, old.version);
-
   const now = ctx.now().toISOString();
-  const operation = await PendingOperation.begin(ctx, {
-    ...target,
-    version: nextVersion(releases),
-    info: {
-      ...target.info,
-      first_deployed: current.info.first_deployed,
-      last_deployed: now,
-      deleted: '',
-      status: 'pending-rollback',
-      description: `Rollback to ${targetVersion}`,
+  const operation = await PendingOperation.begin(
+    ctx,
+    {
+      ...target,
+      version: nextVersion(releases),
+      info: {
+        ...target.info,
+        first_deployed: current.info.first_deployed,
+        last_deployed: now,
+        deleted: '',
+        status: 'pending-rollback',
+        description: `Rollback to ${targetVersion}`,
+      },
     },
-  });
-  ctx.progress.info(
-    `release "${ref.name}" revision ${operation.release.version}: pending-rollback to ${targetVersion}`,
+    { history: releases, historyMax: options.historyMax ?? 10 },
   );
   try {
     await applyObjects(ctx, targetObjects, { force: options.force });

@@ -3,13 +3,7 @@ import type { ReleaseRef } from '../chart/objects.ts';
 import type { Values } from '../chart/tree.ts';
 import { mergeValues } from '../chart/values.ts';
 import { UserError } from '../errors.ts';
-import {
-  assertNoOperationInProgress,
-  lastDeployed,
-  latest,
-  nextVersion,
-  revisionsToPrune,
-} from '../release/history.ts';
+import { assertNoOperationInProgress, lastDeployed, latest, nextVersion } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
 import type { ActionContext } from './context.ts';
@@ -77,9 +71,6 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
     checkOperators(ctx, request, rendered),
     checkAllOwnership(ctx, release, rendered.objects),
   ] as const);
-  for (const old of revisionsToPrune(releases, request.historyMax))
-    await ctx.storage.delete(old.name, old.namespace, old.version);
-
   const operation = await PendingOperation.begin(
     ctx,
     newRevision(merged, rendered, {
@@ -89,8 +80,8 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
       firstDeployed: current.info.first_deployed,
       now: ctx.now(),
     }),
+    { history: releases, historyMax: request.historyMax },
   );
-  ctx.progress.info(`release "${release.name}" revision ${operation.release.version}: pending-upgrade`);
   try {
     await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
     await deleteObjects(

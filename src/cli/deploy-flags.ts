@@ -4,7 +4,8 @@ import type { CompiledChart } from '../chart/compile.ts';
 import { loadBuiltinChart, loadChartDir } from '../chart/load.ts';
 import type { Values } from '../chart/tree.ts';
 import { userSuppliedValues } from '../chart/values.ts';
-import type { DryRun } from '../actions/install.ts';
+import type { DryRun, InstallRequest } from '../actions/install.ts';
+import type { ReleaseRef } from '../chart/objects.ts';
 import { UsageError } from '../errors.ts';
 import { parseDuration } from './duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
@@ -73,4 +74,22 @@ export function deployOptions(flags: DeployFlags): {
 export async function loadDeployInputs(flags: DeployFlags): Promise<{ chart: CompiledChart; userValues: Values }> {
   const chart = flags.chart ? await loadChartDir(resolve(flags.chart)) : await loadBuiltinChart();
   return { chart, userValues: userSuppliedValues(valuesInputFromFlags(flags), readValuesInput) };
+}
+
+/** The request fields install and upgrade share, from their common flags. */
+export function deployRequest(
+  flags: DeployFlags,
+  options: ReturnType<typeof deployOptions>,
+  release: ReleaseRef,
+  inputs: { chart: CompiledChart; userValues: Values },
+): Omit<InstallRequest, 'replace'> {
+  return {
+    release,
+    ...inputs,
+    ...options,
+    createNamespace: Boolean(flags.createNamespace),
+    skipCrds: Boolean(flags.skipCrds),
+    forceConflicts: Boolean(flags.forceConflicts),
+    ...(flags.description === undefined ? {} : { description: flags.description }),
+  };
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { install } from '../../actions/install.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { addDeployOptions, deployOptions, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
+import { addDeployOptions, deployOptions, deployRequest, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
 import { printRelease } from '../release-output.ts';
 
 interface InstallFlags extends DeployFlags {
@@ -39,14 +39,8 @@ Workflow 2 — the operator comes with the first cluster:
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
         const release = await install(ctx, {
-          release: { name, namespace },
-          ...inputs,
-          ...options,
-          createNamespace: Boolean(flags.createNamespace),
-          skipCrds: Boolean(flags.skipCrds),
+          ...deployRequest(flags, options, { name, namespace }, inputs),
           replace: Boolean(flags.replace),
-          forceConflicts: Boolean(flags.forceConflicts),
-          ...(flags.description === undefined ? {} : { description: flags.description }),
         });
         printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
       } finally {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { upgrade } from '../../actions/upgrade.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { addDeployOptions, deployOptions, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
+import { addDeployOptions, deployOptions, deployRequest, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
 import { printRelease } from '../release-output.ts';
 
 interface UpgradeFlags extends DeployFlags {
@@ -40,18 +40,12 @@ Examples ("Helm chart configuration"):
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
         const release = await upgrade(ctx, {
-          release: { name, namespace },
-          ...inputs,
-          ...options,
-          createNamespace: Boolean(flags.createNamespace),
-          skipCrds: Boolean(flags.skipCrds),
+          ...deployRequest(flags, options, { name, namespace }, inputs),
           replace: false,
-          forceConflicts: Boolean(flags.forceConflicts),
           install: Boolean(flags.install),
           reuseValues: Boolean(flags.reuseValues),
           resetValues: Boolean(flags.resetValues),
           recover: Boolean(flags.recover),
-          ...(flags.description === undefined ? {} : { description: flags.description }),
         });
         printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
       } finally {
