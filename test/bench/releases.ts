@@ -95,7 +95,7 @@ function lifecycleTimes(): void {
     const ours = median(times[`rayctl ${verb}`]!);
     const theirs = median(times[`helm3 ${verb}`]!);
     console.log(
-      `  ${verb.padEnd(10)} rayctl ${ours.toFixed(0).padStart(5)} ms   helm3 ${theirs.toFixed(0).padStart(5)} ms   (${(theirs / ours).toFixed(2)}× helm's time)`,
+      `  ${verb.padEnd(10)} rayctl ${ours.toFixed(0).padStart(5)} ms   helm3 ${theirs.toFixed(0).padStart(5)} ms   (rayctl takes ${(ours / theirs).toFixed(2)}× helm's time)`,
     );
   }
   run(join(cluster.binDir, 'kubectl'), ['delete', 'namespace', ns, '--wait=false']);
