@@ -1,5 +1,6 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { Release } from '../release/model.ts';
+import { isReady } from '../operator/desired.ts';
 import type { Pod, RayCluster, Service } from '../operator/types.ts';
 import type { ActionContext } from './context.ts';
 import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
@@ -25,8 +26,6 @@ export interface OperatorView {
   leader: string;
   serving: { name: string; namespace: string }[];
 }
-
-const isReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export async function listClusters(ctx: ActionContext, namespace?: string): Promise<ClusterView[]> {
   const clusters = await ctx.objects.list<RayCluster>(

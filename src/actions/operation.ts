@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
 import { isNotFound } from '../kube/errors.ts';
+import { microTime } from '../kube/time.ts';
 import { revisionsToPrune } from '../release/history.ts';
 import type { Release, ReleaseStatus } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
@@ -150,9 +151,4 @@ export async function assertNoLiveOperation(ctx: ActionContext, release: Release
       'wait for that command to finish; --recover is for operations whose process is gone',
     );
   }
-}
-
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

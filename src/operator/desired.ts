@@ -40,7 +40,7 @@ export interface Plan {
 }
 
 const isEnded = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-const isReady = (pod: Pod) =>
+export const isReady = (pod: Pod) =>
   pod.status?.phase === 'Running' &&
   (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 const podName = (pod: Pod) => pod.metadata.name;

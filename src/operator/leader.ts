@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
+import { microTime } from '../kube/time.ts';
 import { isConflict, isNotFound, isAlreadyExists } from '../kube/errors.ts';
 import type { Logger } from './log.ts';
 
@@ -24,9 +25,6 @@ export interface LeaderOptions {
   renewSeconds: number;
   retrySeconds: number;
 }
-
-/** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
-const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /**
  * Leader election with a coordination.k8s.io Lease, as client-go does it: only the holder reconciles; a holder that
