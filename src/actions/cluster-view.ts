@@ -27,13 +27,18 @@ export interface OperatorView {
   serving: { name: string; namespace: string }[];
 }
 
-export async function listClusters(ctx: ActionContext, namespace?: string): Promise<ClusterView[]> {
+/** Every RayCluster (in `namespace`, or all); `known` operators spare a second lookup when the caller has them. */
+export async function listClusters(
+  ctx: ActionContext,
+  namespace?: string,
+  known?: OperatorInstance[],
+): Promise<ClusterView[]> {
   const clusters = await ctx.objects.list<RayCluster>(
     'cluster.ray.io/v1',
     'RayCluster',
     namespace ? { namespace } : {},
   );
-  const operators = await findOperators(ctx).catch(() => []);
+  const operators = known ?? (await findOperators(ctx).catch(() => []));
   return clusters.map((c) => summary(c, operators));
 }
 
@@ -109,7 +114,7 @@ export async function releaseView(
     kind: 'Lease',
     metadata: { name: 'ray-operator-leader', namespace: operator.namespace },
   })) as { spec?: { holderIdentity?: string } } | undefined;
-  const all = await listClusters(ctx).catch(() => []);
+  const all = await listClusters(ctx, undefined, operators).catch(() => []);
   return {
     clusters,
     operator: {

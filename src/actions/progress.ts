@@ -12,5 +12,3 @@ export interface Progress {
   /** Waiting is over. */
   doneWaiting(): void;
 }
-
-export const SILENT: Progress = { info() {}, warn() {}, waiting() {}, doneWaiting() {} };

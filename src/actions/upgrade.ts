@@ -1,5 +1,4 @@
 import { parseManifest } from '../chart/manifest.ts';
-import type { ReleaseRef } from '../chart/objects.ts';
 import type { Values } from '../chart/tree.ts';
 import { mergeValues } from '../chart/values.ts';
 import { UserError } from '../errors.ts';
@@ -140,5 +139,3 @@ async function recoverPending(ctx: ActionContext, history: StoredRevision[]): Pr
   ctx.progress.info(`recovered: revision ${last.release.version} was ${last.release.info.status}, now failed`);
   return [...history.slice(0, -1), failed];
 }
-
-export type { ReleaseRef };

@@ -11,10 +11,6 @@ export function printError(message: string, hint?: string): void {
   if (hint) process.stderr.write(`${chalk.dim(`Hint: ${hint}`)}\n`);
 }
 
-export function printWarning(message: string): void {
-  process.stderr.write(`${chalk.yellow(`Warning: ${message}`)}\n`);
-}
-
 export type OutputFormat = 'table' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 

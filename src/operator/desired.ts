@@ -1,6 +1,6 @@
 import { buildHeadService, buildPod, launchHash, type Role } from './build.ts';
 import { HEAD_UID_ANNOTATION, LAUNCH_CONFIG_LABEL, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from './labels.ts';
-import type { Condition, NewPod, Pod, PodType, RayCluster, RayClusterStatus, Service } from './types.ts';
+import type { Condition, NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
 
 /** A pod the operator created that its cache has not shown yet (an "expectation"). */
 export interface PendingPod {
@@ -262,5 +262,3 @@ function status(
     ],
   };
 }
-
-export type { PodType };
