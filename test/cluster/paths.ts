@@ -58,3 +58,21 @@ export function assertBinariesBuilt(dir: string = binDir()): void {
     throw new Error(`control plane not built (missing ${what} in ${dir}): run \`npm run cluster:build\``);
   }
 }
+
+/** Where test/cluster/ray/build.sh keeps its venvs; the venv's key mirrors that script's. */
+export function rayCacheRoot(): string {
+  return process.env.RAYCTL_RAY_CACHE || join(homedir(), '.cache', 'rayctl', 'ray');
+}
+
+/** The Ray venv for the current requirements: sha256 over requirements.txt, constraints.txt and build.sh. */
+export function rayVenvDir(): string {
+  const rayDir = join(clusterSourceDir, 'ray');
+  const hash = createHash('sha256');
+  for (const file of ['requirements.txt', 'constraints.txt', 'build.sh']) hash.update(readFileSync(join(rayDir, file)));
+  return join(rayCacheRoot(), hash.digest('hex').slice(0, 16), 'venv');
+}
+
+/** True when test/cluster/ray/build.sh finished the venv for the current requirements. */
+export function rayVenvBuilt(venv: string = rayVenvDir()): boolean {
+  return existsSync(join(dirname(venv), '.complete'));
+}
