@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { kebabCase } from '../chart/helpers.ts';
+import { parseQuantity } from '../chart/quantity.ts';
 import {
   CLUSTER_LABEL,
   COMPONENT_LABEL,
@@ -11,7 +12,15 @@ import {
   NODE_TYPE_LABEL,
   USER_NODE_TYPE_LABEL,
 } from './labels.ts';
-import { RAYCLUSTER_API, type Container, type NewPod, type PodType, type RayCluster, type Service } from './types.ts';
+import {
+  RAYCLUSTER_API,
+  type Container,
+  type EnvVar,
+  type NewPod,
+  type PodType,
+  type RayCluster,
+  type Service,
+} from './types.ts';
 
 export type Role = 'head' | 'worker';
 
@@ -30,6 +39,32 @@ function startScript(cluster: RayCluster, podType: PodType, role: Role): string[
         ...(podType.workerSetupCommands ?? []),
         ...(spec.workerStartRayCommands ?? []),
       ];
+}
+
+/**
+ * Workers run this first: `ray start --address=$RAY_HEAD_IP:6379` fails at once while the head's Service name does
+ * not resolve or its GCS is not up yet (workers are created as soon as a head pod exists), leaving a pod without Ray.
+ * So wait, as KubeRay's init container does, until `ray health-check` reaches the GCS. A failed health check takes
+ * about 40 s (Ray 2.60 retries inside it), so bash's own TCP connect (instant when the name does not resolve or the
+ * port is closed) gates it: the worker starts within a second of the GCS listening. Without `ray` on PATH (an image
+ * whose setup commands install Ray) there is nothing to check with: go on rather than wait forever.
+ */
+const WAIT_FOR_HEAD = [
+  'if command -v ray >/dev/null 2>&1; then',
+  `  echo "rayctl: waiting for the head's GCS at $RAY_HEAD_IP:6379" >&2`,
+  '  until (exec 3<>"/dev/tcp/$RAY_HEAD_IP/6379") 2>/dev/null &&',
+  '    ray health-check --address "$RAY_HEAD_IP:6379" >/dev/null 2>&1; do sleep 1; done',
+  'else',
+  `  echo "rayctl: ray is not on PATH; not waiting for the head's GCS at $RAY_HEAD_IP:6379" >&2`,
+  'fi',
+];
+
+/**
+ * Everything the Ray container runs before its own command: for workers the wait for the head, then the setup and
+ * start commands. The wait is the operator's, not the pod type's, so it is not part of the launch hash.
+ */
+export function podCommands(cluster: RayCluster, podType: PodType, role: Role): string[] {
+  return [...(role === 'worker' ? WAIT_FOR_HEAD : []), ...startScript(cluster, podType, role)];
 }
 
 /**
@@ -90,8 +125,8 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
   const [first, ...rest] = config.spec.containers;
   if (!first) throw new Error(`pod type ${podType.name} has no containers`);
   const headIp = headAddress(cluster);
-  const env = [...(first.env ?? []).filter((e) => e.name !== 'RAY_HEAD_IP'), { name: 'RAY_HEAD_IP', value: headIp }];
-  const container: Container = { ...first, ...wrapCommand(first, startScript(cluster, podType, role), headIp), env };
+  const env = rayEnv(first, podType, headIp);
+  const container: Container = { ...first, ...wrapCommand(first, podCommands(cluster, podType, role), headIp), env };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -113,6 +148,65 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
     },
     spec: { ...config.spec, containers: [container, ...rest] },
   };
+}
+
+/** Variables the operator always sets itself: a user's value for them is dropped. */
+const OPERATOR_ENV = new Set(['RAY_HEAD_IP', 'RAY_CLOUD_INSTANCE_ID', 'RAY_NODE_TYPE_NAME']);
+
+/**
+ * The Ray container's environment: the user's, then what `ray start` reads. RAY_CLOUD_INSTANCE_ID (the pod's own
+ * name, known only once the API server has named it from generateName) and RAY_NODE_TYPE_NAME become the node's
+ * `instance_id` and `ray_node_type_name` in Ray's autoscaler state: how a Ray node is matched to its pod, so they are
+ * always ours. RAY_OVERRIDE_RESOURCES is the user's if they set it (they asked for exactly those resources; the
+ * pod type's rayResources then do not reach Ray), else ours from the pod type.
+ */
+function rayEnv(container: Container, podType: PodType, headIp: string): EnvVar[] {
+  const own = container.env ?? [];
+  const resources = rayResourcesOf(container, podType);
+  const setResources = !own.some((e) => e.name === 'RAY_OVERRIDE_RESOURCES') && Object.keys(resources).length > 0;
+  return [
+    ...own.filter((e) => !OPERATOR_ENV.has(e.name)),
+    { name: 'RAY_HEAD_IP', value: headIp },
+    ...(setResources ? [{ name: 'RAY_OVERRIDE_RESOURCES', value: JSON.stringify(resources) }] : []),
+    { name: 'RAY_CLOUD_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'RAY_NODE_TYPE_NAME', value: podType.name },
+  ];
+}
+
+/** Ray's built-in resources and the Kubernetes resource each comes from. */
+const BUILTIN_RESOURCES = [
+  ['CPU', 'cpu'],
+  ['GPU', 'nvidia.com/gpu'],
+  ['memory', 'memory'],
+] as const;
+
+/**
+ * What a node of this type offers Ray, as the original operator passed it in RAY_OVERRIDE_RESOURCES: CPU, GPU and
+ * memory (bytes) from the container's limits, or its requests where a limit is missing, then the pod type's
+ * rayResources over and beside them. Quantities round up to whole numbers (500m CPU → 1), as the original operator
+ * and KubeRay did: Ray 2.60's `ray start` rejects any fractional node resource ("Resource quantities must all be
+ * whole numbers"). Keys come in a fixed order (CPU, GPU, memory, then the rest sorted) so the same pod type always
+ * gives the same text.
+ */
+export function rayResourcesOf(container: Container, podType: PodType): Record<string, number> {
+  const { limits, requests } = container.resources ?? {};
+  const merged = new Map<string, number>();
+  for (const [ray, kube] of BUILTIN_RESOURCES) {
+    const quantity = parseQuantity(limits?.[kube] ?? requests?.[kube]);
+    if (quantity !== undefined && quantity >= 0) merged.set(ray, wholeUp(quantity));
+  }
+  for (const [name, amount] of Object.entries(podType.rayResources ?? {})) merged.set(name, amount);
+  const builtin: string[] = BUILTIN_RESOURCES.map(([ray]) => ray);
+  const custom = [...merged.keys()].filter((k) => !builtin.includes(k)).sort();
+  return Object.fromEntries(
+    [...builtin, ...custom].flatMap((name) => (merged.has(name) ? [[name, merged.get(name)!]] : [])),
+  );
+}
+
+/** Rounds up to a whole number, ignoring float noise from a decimal suffix ("1.07G" is 1070000000, not one more). */
+function wholeUp(value: number): number {
+  const nearest = Math.round(value);
+  return Math.abs(value - nearest) <= 1e-12 * Math.max(1, value) ? nearest : Math.ceil(value);
 }
 
 /** Ray's default head ports, by name; spec.headServicePorts merge over them. */

@@ -6,7 +6,29 @@ export interface Container {
   image?: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string; [key: string]: unknown }[];
+  env?: EnvVar[];
+  resources?: ResourceRequirements;
+  [key: string]: unknown;
+}
+
+/** A container's environment variable: a literal `value`, or `valueFrom` (e.g. the downward API). */
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: EnvVarSource;
+  [key: string]: unknown;
+}
+
+export interface EnvVarSource {
+  /** The downward API: a field of the pod itself, e.g. `metadata.name`. */
+  fieldRef?: { apiVersion?: string; fieldPath: string };
+  [key: string]: unknown;
+}
+
+/** Kubernetes quantities by resource name ("cpu", "memory", "nvidia.com/gpu"): "500m", "1Gi", 2. */
+export interface ResourceRequirements {
+  limits?: Record<string, string | number>;
+  requests?: Record<string, string | number>;
   [key: string]: unknown;
 }
 
