@@ -14,7 +14,8 @@ const SCENARIOS: [clusters: number, workers: number][] = [
   [100, 10],
 ];
 
-const cluster = await startCluster({ nodes: 12 });
+// Scale runs on kwok's fake nodes only: no process nodes.
+const cluster = await startCluster({ nodes: 12, processNodes: 0 });
 const client = adminClient(clusterState(cluster));
 const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' };
 

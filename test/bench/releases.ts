@@ -26,7 +26,7 @@ const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
 
 const cluster: TestCluster = process.env.RAYCTL_TEST_CLUSTER
   ? attachCluster(process.env.RAYCTL_TEST_CLUSTER)
-  : await startCluster();
+  : await startCluster({ processNodes: 0 });
 const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' };
 const helm = join(cluster.binDir, 'helm3');
 

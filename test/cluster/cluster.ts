@@ -8,9 +8,20 @@ import { createServer, type Server } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertBinariesBuilt, binDir as defaultBinDir, kwokAssetsDir } from './paths.ts';
+import {
+  assertBinariesBuilt,
+  binDir as defaultBinDir,
+  clusterSourceDir,
+  kwokAssetsDir,
+  rayVenvBuilt,
+  rayVenvDir,
+} from './paths.ts';
+import { cgroupRoot, choosePodNetwork, type PodNetwork } from './process-node/host.ts';
+import type { AgentConfig } from './process-node/config.ts';
 import { createPki, writeKubeconfig, type ClusterPki } from './pki.ts';
 import { KubeHttp } from './kube-http.ts';
 import {
@@ -46,6 +57,11 @@ export interface TestCluster {
 export interface StartOptions {
   /** Fake kwok nodes (32 CPU, 128Gi, 110 pods each). Default 3. */
   nodes?: number;
+  /**
+   * Process nodes, whose pods really run (each in its own network and mount namespaces; needs root). Only pods
+   * that select the label test.rayctl.io/process-node=true and tolerate its taint land there. Default 2.
+   */
+  processNodes?: number;
   /** Kill the cluster on SIGINT/SIGTERM/SIGHUP and exit. Default true; callers with their own handling pass false. */
   handleSignals?: boolean;
   /** Readiness timeout per component in ms. Default 60 s (a cold page cache on 2 cores can be slow). */
@@ -66,6 +82,9 @@ export interface ClusterState {
   adminKey: string;
   ports: { etcdClient: number; etcdPeer: number; apiServer: number; kwok: number };
   nodes: string[];
+  processNodes: string[];
+  /** The pods' bridge and /24, and the cgroup that holds every pod process (for the reaper). */
+  podNetwork?: PodNetwork & { cgroup: string };
   /** In start order; stopped in reverse. */
   processes: ComponentProcess[];
   startupMs: number;
@@ -179,6 +198,13 @@ interface NodeList {
 
 // --- processes owned by this Node process, killed on exit or signal ---
 
+/** The command that removes what the process nodes left on the host (see process-node/reap.sh). */
+function reapCommand(state: ClusterState): string[] {
+  if (!state.podNetwork) return [];
+  const { cgroup, bridge } = state.podNetwork;
+  return ['bash', join(clusterSourceDir, 'process-node', 'reap.sh'), cgroup, bridge, join(state.dir, 'process-nodes')];
+}
+
 const ownedClusters = new Map<string, ClusterState>();
 let exitHookInstalled = false;
 let signalHooksInstalled = false;
@@ -194,6 +220,8 @@ function killOwnedNow(): void {
     }
     killGroupsNow(current.processes.map((p) => p.pid));
     killGroupsNow([current.reaperPid]);
+    const [command, ...args] = reapCommand(current);
+    if (command) execFileSync(command, args, { stdio: 'ignore' });
     if (!process.env.RAYCTL_KEEP_CLUSTER) rmSync(current.dir, { recursive: true, force: true });
   }
   ownedClusters.clear();
@@ -292,6 +320,11 @@ const controllers = [
 export async function startCluster(opts: StartOptions = {}): Promise<TestCluster> {
   const started = performance.now();
   const nodeCount = opts.nodes ?? 3;
+  const processNodeCount = opts.processNodes ?? 2;
+  if (processNodeCount > 0 && process.getuid?.() !== 0)
+    throw new Error(
+      'process nodes need root (network namespaces, mounts, cgroups): run as root, or pass processNodes: 0',
+    );
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const bin = defaultBinDir();
   assertBinariesBuilt(bin);
@@ -299,7 +332,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
 
   const dir = await mkdtemp(join(tmpdir(), 'rayctl-cluster-'));
   const [etcdClient, etcdPeer, apiServer, kwokPort] = (await freePorts(4)) as [number, number, number, number];
-  const pki: ClusterPki = await createPki(join(dir, 'pki'));
+  const net = processNodeCount > 0 ? await choosePodNetwork(randomBytes(3).toString('hex')) : undefined;
+  const pki: ClusterPki = await createPki(join(dir, 'pki'), net ? { bridgeIp: net.bridgeIp } : {});
   const server = `https://127.0.0.1:${apiServer}`;
   await mkdir(join(dir, 'kubeconfigs'));
   await mkdir(join(dir, 'home'));
@@ -332,6 +366,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     adminKey: pki.admin.key,
     ports: { etcdClient, etcdPeer, apiServer, kwok: kwokPort },
     nodes: Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i + 1}`),
+    processNodes: Array.from({ length: processNodeCount }, (_, i) => `process-node-${i + 1}`),
+    ...(net ? { podNetwork: { ...net, cgroup: join(cgroupRoot(), `rayctl-${net.id}`) } } : {}),
     processes: [],
     startupMs: 0,
     milestonesMs: {},
@@ -350,7 +386,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
   writeState(state);
   ownedClusters.set(dir, state);
   installHooks(opts.handleSignals ?? true);
-  state.reaperPid = startReaper(process.pid, join(dir, pidsFileName), dir);
+  state.reaperPid = startReaper(process.pid, join(dir, pidsFileName), dir, reapCommand(state));
   writeState(state);
 
   const admin = adminClient(state);
@@ -464,6 +500,59 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       { timeoutMs, log: kwok.log, pid: kwok.pid },
     );
     mark('nodes ready');
+
+    if (net && pki.processNode) {
+      const agentConfig: AgentConfig = {
+        nodes: state.processNodes,
+        net,
+        server,
+        caFile: pki.ca.cert,
+        certFile: pki.processNode.client.cert,
+        keyFile: pki.processNode.client.key,
+        apiServerPort: apiServer,
+        kubeletPort: 10250,
+        kubeletCert: pki.processNode.serving.cert,
+        kubeletKey: pki.processNode.serving.key,
+        stateDir: join(dir, 'process-nodes'),
+        runtimes: {
+          ...(rayVenvBuilt() ? { rayVenv: rayVenvDir() } : {}),
+          nodeBinDir: dirname(process.execPath),
+          nodeVersion: process.version,
+        },
+        capacity: { cpu: '8', memory: '16Gi', pods: '50' },
+      };
+      const configFile = join(dir, 'process-nodes.json');
+      await writeFile(configFile, JSON.stringify(agentConfig, null, 2));
+      const agent = startComponent(
+        'process-node',
+        [
+          process.execPath,
+          '--import',
+          import.meta.resolve('tsx'),
+          join(clusterSourceDir, 'process-node', 'agent.ts'),
+          configFile,
+        ],
+        env,
+        join(dir, 'process-node.log'),
+      );
+      state.processes.push(agent);
+      writeState(state);
+      await waitFor(
+        'process-node',
+        `process nodes ${state.processNodes.join(', ')} Ready`,
+        async () => {
+          const nodes = await admin.get<NodeList>('/api/v1/nodes');
+          const ready = new Set(
+            nodes.items
+              .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+              .map((n) => n.metadata.name),
+          );
+          return state.processNodes.every((name) => ready.has(name));
+        },
+        { timeoutMs, log: agent.log, pid: agent.pid },
+      );
+      mark('process nodes ready');
+    }
 
     // The default ServiceAccount shows the controller manager's controllers are running; pods need it.
     await waitFor(
@@ -597,6 +686,8 @@ async function stopState(known: ClusterState): Promise<void> {
   await Promise.all(clients.map((p) => stopGroup(p.pid)));
   await Promise.all(byName('kube-apiserver').map((p) => stopGroup(p.pid)));
   await Promise.all(byName('etcd').map((p) => stopGroup(p.pid)));
+  const [command, ...args] = reapCommand(state);
+  if (command) await promisify(execFile)(command, args);
   ownedClusters.delete(state.dir);
   if (!process.env.RAYCTL_KEEP_CLUSTER) await rm(state.dir, { recursive: true, force: true });
 }

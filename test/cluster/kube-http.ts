@@ -88,7 +88,11 @@ export class KubeHttp {
         {
           method,
           agent: this.agent,
-          headers: this.headers(payload === undefined ? undefined : (contentType ?? 'application/json')),
+          headers: {
+            ...this.headers(payload === undefined ? undefined : (contentType ?? 'application/json')),
+            // Node sends no body for DELETE unless its length is given (it does not chunk DELETE requests).
+            ...(payload === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
+          },
         },
         resolvePromise,
       );
@@ -138,9 +142,9 @@ export class KubeHttp {
 
   /**
    * Opens a long-running GET (pods/log?follow=true, watches) and calls onChunk with the text as it
-   * arrives. Returns a function that closes the stream.
+   * arrives, and onEnd when the stream closes (by either side). Returns a function that closes the stream.
    */
-  async stream(path: string, onChunk: (text: string) => void): Promise<() => void> {
+  async stream(path: string, onChunk: (text: string) => void, onEnd?: () => void): Promise<() => void> {
     const res = await this.open('GET', path, undefined, undefined, 0);
     if ((res.statusCode ?? 0) >= 300) {
       const chunks: Buffer[] = [];
@@ -150,6 +154,7 @@ export class KubeHttp {
     res.setEncoding('utf8');
     res.on('data', (text: string) => onChunk(text));
     res.on('error', () => undefined);
+    if (onEnd) res.on('close', onEnd);
     return () => res.destroy();
   }
 }

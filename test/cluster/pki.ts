@@ -23,6 +23,8 @@ export interface ClusterPki {
   controllerManager: CertPair;
   scheduler: CertPair;
   kwok: CertPair;
+  /** The process nodes' agent: its client identity, and the kubelet API it serves on the pod bridge. */
+  processNode?: { client: CertPair; serving: CertPair };
   /** Service account token signing key pair (PEM files). */
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
@@ -41,7 +43,8 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-export async function createPki(dir: string): Promise<ClusterPki> {
+/** bridgeIp: where pods reach the API server and the process nodes' kubelet API; both certificates name it. */
+export async function createPki(dir: string, options: { bridgeIp?: string } = {}): Promise<ClusterPki> {
   await mkdir(dir, { recursive: true });
   const config = join(dir, 'openssl.cnf');
   await writeFile(config, minimalOpenSslConfig);
@@ -111,7 +114,8 @@ export async function createPki(dir: string): Promise<ClusterPki> {
       'apiserver',
       '/CN=kube-apiserver',
       'serverAuth',
-      'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+      'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc' +
+        (options.bridgeIp ? `,IP:${options.bridgeIp}` : ''),
     ),
     issue('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'clientAuth'),
     issue('admin', '/O=system:masters/CN=rayctl-test-admin', 'clientAuth'),
@@ -120,6 +124,14 @@ export async function createPki(dir: string): Promise<ClusterPki> {
     // kwok writes node and pod status for fake nodes; it is test machinery, so it gets full rights.
     issue('kwok', '/O=system:masters/CN=kwok-controller', 'clientAuth'),
   ]);
+
+  const processNode = options.bridgeIp
+    ? {
+        // Test machinery that writes node and pod status and reads ConfigMaps, Secrets and tokens: full rights.
+        client: await issue('process-node', '/O=system:masters/CN=process-node-agent', 'clientAuth'),
+        serving: await issue('process-node-serving', '/CN=process-node', 'serverAuth', `IP:${options.bridgeIp}`),
+      }
+    : undefined;
 
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serviceAccountKey = join(dir, 'sa.key');
@@ -136,6 +148,7 @@ export async function createPki(dir: string): Promise<ClusterPki> {
     controllerManager,
     scheduler,
     kwok,
+    ...(processNode ? { processNode } : {}),
     serviceAccountKey,
     serviceAccountPublicKey,
   };

@@ -95,18 +95,20 @@ export async function tailOf(file: string, lines = 30): Promise<string> {
 
 /**
  * A watchdog for when the owning process dies without cleaning up (SIGKILL, crash): it waits for
- * the owner to go away, then kills every process group listed in pidsFile and removes the cluster's
+ * the owner to go away, then kills every process group listed in pidsFile, runs `reap` (a command that
+ * removes what the process nodes left: pod processes, cgroups, the bridge) and removes the cluster's
  * dir (unless RAYCTL_KEEP_CLUSTER is set). A clean stop deletes
  * pidsFile first, which tells the watchdog to exit quietly.
  */
-export function startReaper(ownerPid: number, pidsFile: string, clusterDir: string): number {
+export function startReaper(ownerPid: number, pidsFile: string, clusterDir: string, reap: string[] = []): number {
   const script = [
-    'owner=$1; list=$2; dir=$3; keep=$4',
+    'owner=$1; list=$2; dir=$3; keep=$4; shift 4',
     'while kill -0 "$owner" 2>/dev/null && [ -f "$list" ]; do sleep 1; done',
     '[ -f "$list" ] || exit 0',
     'for p in $(cat "$list"); do kill -TERM -- "-$p" 2>/dev/null; done',
     'sleep 3',
     'for p in $(cat "$list"); do kill -KILL -- "-$p" 2>/dev/null; done',
+    '[ $# -eq 0 ] || "$@"',
     '[ -n "$keep" ] || rm -rf -- "$dir"',
   ].join('\n');
   const args = [
@@ -117,6 +119,7 @@ export function startReaper(ownerPid: number, pidsFile: string, clusterDir: stri
     pidsFile,
     clusterDir,
     process.env.RAYCTL_KEEP_CLUSTER ?? '',
+    ...reap,
   ];
   const child = spawn('bash', args, { detached: true, stdio: 'ignore' });
   if (child.pid === undefined) throw new Error('could not start the cluster reaper (bash)');
