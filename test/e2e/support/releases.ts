@@ -10,9 +10,15 @@ export function rayctlOn(cluster: TestCluster) {
     runRayctl(args, { env: { KUBECONFIG: cluster.kubeconfig, ...env } });
 }
 
-/** A binary of the control plane's bin dir (kubectl, helm3, helm4) run with the admin kubeconfig. */
-export async function tool(cluster: TestCluster, name: string, args: readonly string[]): Promise<RunResult> {
+/** A binary of the control plane's bin dir (kubectl, helm3, helm4) run with the admin kubeconfig; `input` is its stdin. */
+export async function tool(
+  cluster: TestCluster,
+  name: string,
+  args: readonly string[],
+  input?: string,
+): Promise<RunResult> {
   const child = spawn(join(cluster.binDir, name), args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
+  child.stdin.end(input ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

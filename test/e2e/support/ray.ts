@@ -1,0 +1,84 @@
+// Talking to real Ray clusters on process nodes from the host: Ray's state API on the head's dashboard port
+// (8265) and Ray Client (10001) with the test ground's Ray venv, plus what Ray left running on the machine.
+import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { rayVenvDir } from '../../cluster/paths.ts';
+
+export interface RayNode {
+  node_id: string;
+  node_ip: string;
+  is_head_node: boolean;
+  state: 'ALIVE' | 'DEAD';
+  resources_total: Record<string, number>;
+}
+
+function getJson<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) !== 200) return reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${text}`));
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch {
+          reject(new Error(`GET ${url}: not JSON: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Every node the head's GCS knows, alive or dead (Ray's state API). */
+export async function rayNodes(headIp: string): Promise<RayNode[]> {
+  const answer = await getJson<{ data: { result: { result: RayNode[] } } }>(
+    `http://${headIp}:8265/api/v0/nodes?limit=1000`,
+  );
+  return answer.data.result.result;
+}
+
+export const alive = (nodes: RayNode[]) => nodes.filter((n) => n.state === 'ALIVE');
+
+/** Sum of one resource over the alive nodes. */
+export const totalOf = (nodes: RayNode[], resource: string) =>
+  alive(nodes).reduce((sum, n) => sum + (n.resources_total[resource] ?? 0), 0);
+
+/**
+ * Runs Python on the host with Ray Client connected to the head (`ray` is imported and initialised);
+ * resolves with what the script prints. Rejects with stderr when it fails.
+ */
+export function withRayClient(headIp: string, python: string): Promise<string> {
+  const script = [
+    'import ray',
+    `ray.init("ray://${headIp}:10001", logging_level="ERROR")`,
+    python,
+    'ray.shutdown()',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(rayVenvDir(), 'bin', 'python'), ['-c', script], {
+      env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`Ray Client script exited ${code}:\n${stderr.slice(-3000)}`));
+    });
+  });
+}
+
+/** Pids of Ray's daemons anywhere on the machine. */
+export function rayDaemons(): string[] {
+  const found = spawnSync('pgrep', ['-x', 'raylet|gcs_server'], { encoding: 'utf8' }).stdout;
+  return found.split('\n').filter(Boolean);
+}
