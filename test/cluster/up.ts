@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { clusterState, startCluster, stopCluster } from './cluster.ts';
 import { groupAlive } from './processes.ts';
 import { repoRoot } from './paths.ts';
+import { PROCESS_NODE_LABEL } from './process-node/config.ts';
 
 const stateDir = join(repoRoot, '.cluster');
 const statePath = join(stateDir, 'state.json');
@@ -30,13 +31,15 @@ if (existsSync(statePath)) {
 let stopping = false;
 const startedAt = performance.now();
 const nodes = Number(process.env.RAYCTL_CLUSTER_NODES ?? 3);
-const cluster = await startCluster({ nodes, handleSignals: false });
+const processNodes = Number(process.env.RAYCTL_PROCESS_NODES ?? 2);
+const cluster = await startCluster({ nodes, processNodes, handleSignals: false });
 const state = clusterState(cluster);
 await mkdir(stateDir, { recursive: true });
 await writeFile(statePath, JSON.stringify({ ...state, stateFile: cluster.stateFile }, null, 2) + '\n');
 
 process.stdout.write(
-  `cluster ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${cluster.server}, ${nodes} kwok nodes\n` +
+  `cluster ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: ${cluster.server}, ${nodes} kwok nodes, ` +
+    `${processNodes} process nodes (pods there really run; select them with ${PROCESS_NODE_LABEL}=true)\n` +
     `logs: ${cluster.dir}/*.log\n` +
     `export KUBECONFIG=${cluster.kubeconfig}\n` +
     `export PATH=${cluster.binDir}:$PATH   # kubectl, helm3, helm4\n` +

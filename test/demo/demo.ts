@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, stopCluster, type TestCluster } from '../cluster/cluster.ts';
+import { processNodeValuesFile } from '../e2e/support/process-nodes.ts';
+import { alive, rayNodes, withRayClient } from '../e2e/support/ray.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'rayctl.js');
@@ -29,13 +31,19 @@ function run(cluster: TestCluster, command: 'rayctl' | 'kubectl', args: string[]
   return result.stdout;
 }
 
-section('Building the local control plane (cached after the first time)');
-const build = spawnSync('bash', [join(root, 'test', 'cluster', 'build.sh')], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+section('Building the local control plane and the Ray venv (cached after the first time)');
+for (const script of [join('test', 'cluster', 'build.sh'), join('test', 'cluster', 'ray', 'build.sh')]) {
+  const build = spawnSync('bash', [join(root, script)], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
-section('Starting it: etcd, kube-apiserver, scheduler, controller manager, 3 kwok nodes');
+section('Starting it: etcd, kube-apiserver, scheduler, controller manager, 3 kwok nodes, 2 process nodes');
 const cluster = await startCluster();
-console.log(`ready at ${cluster.server}; kwok simulates the pods, so no image is pulled`);
+console.log(
+  `ready at ${cluster.server}. On the 2 process nodes pods really run (Ray from PyPI, in their own network ` +
+    "namespaces); kwok's 3 nodes only simulate pods. example-cluster runs on the process nodes " +
+    `(-f ${processNodeValuesFile.slice(root.length)}: a node selector and a toleration), example-cluster2 on kwok.`,
+);
 const scratch = mkdtempSync(join(tmpdir(), 'rayctl-demo-'));
 const operatorLog = join(scratch, 'rayctl-operator.log');
 // The operator writes straight to the file: the demo's commands run synchronously and would not drain a pipe.
@@ -49,7 +57,17 @@ try {
   section('Running multiple Ray clusters: one operator, two clusters in namespace "ray"');
   console.log('(the embedded operator runs in this process: `rayctl operator`; the chart installs it as a Deployment)');
   run(cluster, 'rayctl', ['install', 'ray-operator', '--operator-only', '--wait']);
-  run(cluster, 'rayctl', ['-n', 'ray', 'install', 'example-cluster', '--cluster-only', '--create-namespace', '--wait']);
+  run(cluster, 'rayctl', [
+    '-n',
+    'ray',
+    'install',
+    'example-cluster',
+    '--cluster-only',
+    '--create-namespace',
+    '-f',
+    processNodeValuesFile,
+    '--wait',
+  ]);
   run(cluster, 'rayctl', [
     '-n',
     'ray',
@@ -63,6 +81,36 @@ try {
   run(cluster, 'kubectl', ['-n', 'ray', 'get', 'pods']);
   run(cluster, 'kubectl', ['-n', 'ray', 'get', 'rayclusters']);
   run(cluster, 'rayctl', ['list', '-A']);
+
+  section('A Ray task on example-cluster, through Ray Client on the head pod (port 10001)');
+  const headIp = run(cluster, 'kubectl', [
+    '-n',
+    'ray',
+    'get',
+    'pods',
+    '-l',
+    'ray-cluster-name=example-cluster,ray-node-type=head',
+    '-o',
+    'jsonpath={.items[0].status.podIP}',
+  ]).trim();
+  console.log();
+  // The workers join once the head's GCS answers: wait for Ray to see all three nodes.
+  for (let tries = 0; alive(await rayNodes(headIp).catch(() => [])).length < 3; tries++) {
+    if (tries > 240) throw new Error('example-cluster: Ray did not report 3 alive nodes in 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const task = [
+    'import socket, time',
+    '@ray.remote(num_cpus=1, scheduling_strategy="SPREAD")',
+    'def square(x):',
+    '    time.sleep(1)  # long enough that the tasks spread over the three nodes',
+    '    return x * x, socket.gethostname()',
+    'for value, pod in ray.get([square.remote(i) for i in range(1, 5)]):',
+    '    print(f"  {value:>2} computed on pod {pod}")',
+  ].join('\n');
+  console.log(bold(`$ python   # with Ray Client: import ray; ray.init("ray://${headIp}:10001"), then`));
+  console.log(task.replace(/^/gm, '    '));
+  process.stdout.write(await withRayClient(headIp, task));
 
   section('Helm chart configuration: scale a cluster with upgrade');
   run(cluster, 'rayctl', [
