@@ -196,6 +196,17 @@ interface NodeList {
   items: { metadata: { name: string }; status?: { conditions?: Condition[] } }[];
 }
 
+/** True when every node named is Ready. */
+async function nodesReady(admin: KubeHttp, names: string[]): Promise<boolean> {
+  const nodes = await admin.get<NodeList>('/api/v1/nodes');
+  const ready = new Set(
+    nodes.items
+      .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((n) => n.metadata.name),
+  );
+  return names.every((name) => ready.has(name));
+}
+
 // --- processes owned by this Node process, killed on exit or signal ---
 
 /** The command that removes what the process nodes left on the host (see process-node/reap.sh). */
@@ -485,20 +496,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       '--enable-crds=Logs,ClusterLogs',
     ]);
 
-    await waitFor(
-      'kwok',
-      `nodes ${state.nodes.join(', ')} Ready`,
-      async () => {
-        const nodes = await admin.get<NodeList>('/api/v1/nodes');
-        const ready = new Set(
-          nodes.items
-            .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-            .map((n) => n.metadata.name),
-        );
-        return state.nodes.every((name) => ready.has(name));
-      },
-      { timeoutMs, log: kwok.log, pid: kwok.pid },
-    );
+    await waitFor('kwok', `nodes ${state.nodes.join(', ')} Ready`, () => nodesReady(admin, state.nodes), {
+      timeoutMs,
+      log: kwok.log,
+      pid: kwok.pid,
+    });
     mark('nodes ready');
 
     if (net && pki.processNode) {
@@ -540,15 +542,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       await waitFor(
         'process-node',
         `process nodes ${state.processNodes.join(', ')} Ready`,
-        async () => {
-          const nodes = await admin.get<NodeList>('/api/v1/nodes');
-          const ready = new Set(
-            nodes.items
-              .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-              .map((n) => n.metadata.name),
-          );
-          return state.processNodes.every((name) => ready.has(name));
-        },
+        () => nodesReady(admin, state.processNodes),
         { timeoutMs, log: agent.log, pid: agent.pid },
       );
       mark('process nodes ready');

@@ -6,7 +6,7 @@ import { chmod, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/
 import { dirname, join } from 'node:path';
 import { parseQuantity } from '../../../src/chart/quantity.ts';
 import type { KubeHttp } from '../kube-http.ts';
-import type { DownwardApiFile, KeyToPath, Pod, Volume } from './kube-types.ts';
+import type { DownwardApiFile, KeyToPath, Pod, ProjectedSource, Volume } from './kube-types.ts';
 import { fieldValue, resourceValue, type PodFacts } from './spec.ts';
 
 interface DataObject {
@@ -78,45 +78,35 @@ export class PodVolumes {
   }
 
   private async filesOf(volume: Volume, refreshToken: boolean): Promise<Files | undefined> {
+    // A configMap, secret or downwardAPI volume is a projected volume of one source.
+    const sources: ProjectedSource[] | undefined = volume.projected
+      ? volume.projected.sources
+      : volume.configMap
+        ? [{ configMap: volume.configMap }]
+        : volume.secret
+          ? [{ secret: { ...volume.secret, name: volume.secret.secretName } }]
+          : volume.downwardAPI
+            ? [{ downwardAPI: volume.downwardAPI }]
+            : undefined;
+    if (!sources) return undefined;
+    const mode = (volume.projected ?? volume.configMap ?? volume.secret ?? volume.downwardAPI)?.defaultMode ?? 0o644;
     const files: Files = new Map();
-    if (volume.configMap) {
-      const data = await this.object('configmaps', volume.configMap.name, volume.configMap.optional);
-      addKeys(files, data, volume.configMap.items, volume.configMap.defaultMode ?? 0o644);
-    } else if (volume.secret) {
-      const data = await this.object('secrets', volume.secret.secretName, volume.secret.optional);
-      addKeys(files, data, volume.secret.items, volume.secret.defaultMode ?? 0o644);
-    } else if (volume.downwardAPI) {
-      this.addDownward(files, volume.downwardAPI.items, volume.downwardAPI.defaultMode ?? 0o644);
-    } else if (volume.projected) {
-      const mode = volume.projected.defaultMode ?? 0o644;
-      for (const source of volume.projected.sources) {
-        if (source.configMap)
-          addKeys(
-            files,
-            await this.object('configmaps', source.configMap.name, source.configMap.optional),
-            source.configMap.items,
-            mode,
-          );
-        if (source.secret)
-          addKeys(
-            files,
-            await this.object('secrets', source.secret.name, source.secret.optional),
-            source.secret.items,
-            mode,
-          );
-        if (source.downwardAPI) this.addDownward(files, source.downwardAPI.items, mode);
-        if (source.serviceAccountToken) {
-          const path = source.serviceAccountToken.path;
-          const token = refreshToken
-            ? await this.token(source.serviceAccountToken)
-            : this.written.get(`${volume.name}/${path}`);
-          if (token === undefined) return undefined;
-          this.written.set(`${volume.name}/${path}`, token);
-          files.set(path, { content: Buffer.from(token), mode });
-        }
+    for (const source of sources) {
+      const keyed = source.configMap ?? source.secret;
+      if (keyed) {
+        const kind = source.configMap ? 'configmaps' : 'secrets';
+        addKeys(files, await this.object(kind, keyed.name, keyed.optional), keyed.items, mode);
       }
-    } else {
-      return undefined;
+      if (source.downwardAPI) this.addDownward(files, source.downwardAPI.items, mode);
+      if (source.serviceAccountToken) {
+        const path = source.serviceAccountToken.path;
+        const token = refreshToken
+          ? await this.token(source.serviceAccountToken)
+          : this.written.get(`${volume.name}/${path}`);
+        if (token === undefined) return undefined;
+        this.written.set(`${volume.name}/${path}`, token);
+        files.set(path, { content: Buffer.from(token), mode });
+      }
     }
     return files;
   }
