@@ -10,7 +10,7 @@ import standalone from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import Handlebars from 'handlebars';
 import { AJV_OPTIONS, compileOptions } from '../chart/compile.ts';
-import { loadChart } from '../chart/load.ts';
+import { builtinFiles, loadChart } from '../chart/load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,7 +23,9 @@ function builtinChartPlugin(): Plugin {
         namespace: 'rayctl-virtual',
       }));
       pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () => {
-        const chart = loadChart(root);
+        // The operator bundle is built first (below), so the chart can carry it.
+        const loaded = loadChart(root);
+        const chart = { ...loaded, files: [...loaded.files, ...builtinFiles(root)] };
         const specs = [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])]
           // precompile() returns JavaScript source text (its typings say TemplateSpecification).
           .map(
@@ -52,6 +54,28 @@ function builtinChartPlugin(): Plugin {
 }
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+// The operator alone, one self-contained file the chart ships in a ConfigMap (ADR 0006). client-node stays out:
+// in a pod the operator authenticates with its ServiceAccount token, which our own loader reads.
+const operator = await build({
+  absWorkingDir: root,
+  entryPoints: { operator: 'src/operator/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  external: ['@kubernetes/client-node'],
+  metafile: true,
+  logLevel: 'warning',
+});
+const cliOnly = Object.keys(operator.metafile.inputs).filter((input) =>
+  /node_modules\/(commander|chalk|handlebars|ajv|@kubernetes)\/|src\/cli\//.test(input),
+);
+if (cliOnly.length > 0) throw new Error(`the operator bundle pulled in CLI-only code: ${cliOnly.join(', ')}`);
+
 await build({
   absWorkingDir: root,
   entryPoints: { rayctl: 'src/cli/entry.ts' },

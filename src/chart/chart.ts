@@ -28,6 +28,8 @@ export interface Chart {
   partials: ChartFile[];
   /** CRDs, installed before anything else and never templated. */
   crds: ChartFile[];
+  /** Other files templates may embed (`chartFile Files "name"`), e.g. the operator bundle; not templated. */
+  files: ChartFile[];
   /** The default values, parsed, and the file's text with its comments (for `show values`). */
   defaults: Values;
   valuesText: string;
@@ -42,3 +44,6 @@ export const NOTES_TEMPLATE = 'NOTES.txt.hbs';
 export function renderedName(templateName: string): string {
   return templateName.replace(/\.hbs$/, '');
 }
+
+/** The operator bundle's name among the built-in chart's files, and in dist/. */
+export const OPERATOR_BUNDLE = 'operator.mjs';

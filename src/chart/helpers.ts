@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isPlainObject } from './tree.ts';
 
 /**
@@ -32,6 +33,14 @@ export const TEMPLATE_HELPERS = {
   isPositive: (value: unknown): boolean => typeof value === 'number' && value > 0,
   kebabCase: (value: unknown): string => kebabCase(String(value)),
   suffix: (value: unknown, end: unknown): string => `${String(value)}${String(end)}`,
+  /** A file the chart carries (`Files` in the context); missing is an error that says how to get it. */
+  chartFile: (files: unknown, name: unknown): string => {
+    const text = isPlainObject(files) ? files[String(name)] : undefined;
+    if (typeof text !== 'string')
+      throw new Error(`the chart has no file ${String(name)} (for the built-in chart: run \`npm run build\`)`);
+    return text;
+  },
+  sha256: (text: unknown): string => createHash('sha256').update(String(text)).digest('hex'),
 } as const;
 
 /** Names of the helpers whose output may appear in the YAML text; a unit test holds templates to this. */

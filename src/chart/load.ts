@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
-import { NOTES_TEMPLATE, type Chart, type ChartFile, type ChartMetadata } from './chart.ts';
+import { NOTES_TEMPLATE, OPERATOR_BUNDLE, type Chart, type ChartFile, type ChartMetadata } from './chart.ts';
 import { compileChart, type CompiledChart } from './compile.ts';
 import { isPlainObject } from './tree.ts';
 import { parseValuesFile } from './values.ts';
@@ -17,7 +17,17 @@ export async function loadBuiltinChart(): Promise<CompiledChart> {
     const builtin = await import('rayctl:builtin-chart');
     return compileChart(builtin.chart, builtin.precompiled);
   }
-  return compileChart(loadChart(packageRoot()));
+  const chart = loadChart(packageRoot());
+  return compileChart({ ...chart, files: [...chart.files, ...builtinFiles(packageRoot())] });
+}
+
+/**
+ * Files the built-in chart carries besides its templates: the operator bundle that `npm run build` writes
+ * (dist/operator.mjs), which the chart ships in a ConfigMap. Missing before the first build.
+ */
+export function builtinFiles(root: string): ChartFile[] {
+  const bundle = join(root, 'dist', OPERATOR_BUNDLE);
+  return existsSync(bundle) ? [{ name: OPERATOR_BUNDLE, text: readFileSync(bundle, 'utf8') }] : [];
 }
 
 /** A chart directory given with --chart, ready to render. */
@@ -51,6 +61,12 @@ export function loadChart(dir: string): Chart {
         .sort()
         .map((name) => read(`crds/${name}`))
     : [];
+  const filesDir = join(dir, 'files');
+  const files = existsSync(filesDir)
+    ? readdirSync(filesDir)
+        .sort()
+        .map((name) => ({ name, text: readFileSync(join(filesDir, name), 'utf8') }))
+    : [];
   const valuesFile = join(valuesDir, 'values.yaml');
   const valuesText = existsSync(valuesFile) ? readFileSync(valuesFile, 'utf8') : '';
   const schemaFile = join(valuesDir, 'values.schema.json');
@@ -61,6 +77,7 @@ export function loadChart(dir: string): Chart {
     ...(hbsFiles.includes(NOTES_TEMPLATE) ? { notes: read(NOTES_TEMPLATE) } : {}),
     partials: hbsFiles.filter((name) => name.startsWith('_')).map(read),
     crds,
+    files,
     defaults: parseValuesFile(valuesText, valuesFile),
     valuesText,
     ...(schemaText === undefined ? {} : { schema: parseSchema(schemaText, schemaFile), schemaText }),

@@ -17,6 +17,8 @@ interface TemplateContext {
   Values: Values;
   Release: { Name: string; Namespace: string; Service: string };
   Chart: { Name: string; Version: string; AppVersion: string };
+  /** The chart's other files by name, for `chartFile`. */
+  Files: Record<string, string>;
 }
 
 /**
@@ -52,6 +54,7 @@ function templateContext(compiled: CompiledChart, input: RenderInput): TemplateC
     Values: input.values,
     Release: { Name: input.release.name, Namespace: input.release.namespace, Service: 'rayctl' },
     Chart: { Name: metadata.name, Version: metadata.version, AppVersion: metadata.appVersion ?? '' },
+    Files: Object.fromEntries(compiled.chart.files.map((file) => [file.name, file.text])),
   };
 }
 

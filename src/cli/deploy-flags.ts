@@ -7,7 +7,7 @@ import { userSuppliedValues } from '../chart/values.ts';
 import type { DryRun, InstallRequest } from '../actions/install.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UsageError } from '../errors.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 import { addValuesOptions, readValuesInput, valuesInputFromFlags, type ValuesFlags } from './values-flags.ts';
 

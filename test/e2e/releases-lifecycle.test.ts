@@ -52,7 +52,7 @@ describe('release lifecycle', () => {
     assert.deepEqual([status.version, status.info.status, status.info.description], [1, 'deployed', 'first try']);
     assert.match((await ok(['get', 'notes', 'rc'])).stdout, /Ray cluster "rc" is starting/);
     assert.equal((await ok(['get', 'values', 'rc'])).stdout, 'namespacedOperator: true\n');
-    assert.match((await ok(['get', 'values', 'rc', '--all'])).stdout, /operatorImage: rayctl\/operator:/);
+    assert.match((await ok(['get', 'values', 'rc', '--all'])).stdout, /operatorNodeImage: node:/);
     assert.match(
       (await ok(['get', 'manifest', 'rc'])).stdout,
       /# Source: ray\/templates\/operator-rbac\.yaml\napiVersion: rbac\.authorization\.k8s\.io\/v1\nkind: Role\n/,

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { clusterLogs } from '../../logs/cluster-logs.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../duration.ts';
 
 interface LogsFlags {
   cluster: string;

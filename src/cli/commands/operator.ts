@@ -1,18 +1,7 @@
 import { Command, Option } from 'commander';
+import { OPERATOR_FLAG_DEFAULTS, operatorOptions, type OperatorFlags } from '../../operator/options.ts';
 import { runOperator } from '../../operator/run.ts';
-import { checkNamespaceName } from '../../release/names.ts';
-import { parseDuration } from '../duration.ts';
 import { globalFlags } from '../global-flags.ts';
-
-interface OperatorFlags {
-  concurrency: string;
-  resync: string;
-  leaderElect?: boolean;
-  leaderElectionNamespace?: string;
-  metricsAddr: string;
-  logFormat: 'text' | 'json';
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-}
 
 export function operatorCommand(): Command {
   return new Command('operator')
@@ -22,19 +11,31 @@ export function operatorCommand(): Command {
         'service account). Cluster-scoped by default; -n NS or RAY_OPERATOR_POD_NAMESPACE watches only that namespace.\n' +
         'Every log line about a cluster starts with "<cluster>,<namespace>:".',
     )
-    .option('--concurrency <n>', 'RayClusters reconciled at once', '4')
-    .option('--resync <duration>', 'how often every cluster is reconciled even without changes', '5m')
+    .option('--concurrency <n>', 'RayClusters reconciled at once', OPERATOR_FLAG_DEFAULTS.concurrency)
+    .option(
+      '--resync <duration>',
+      'how often every cluster is reconciled even without changes',
+      OPERATOR_FLAG_DEFAULTS.resync,
+    )
     .option('--leader-elect', "elect one leader among replicas with a Lease (the chart's Deployment sets this)")
     .option(
       '--leader-election-namespace <ns>',
       'namespace of the Lease (default: the pod\'s namespace, the watched one, or "default")',
     )
-    .option('--metrics-addr <host:port>', 'serve /healthz, /readyz and /metrics here; "0" for none', ':8080')
-    .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
+    .option(
+      '--metrics-addr <host:port>',
+      'serve /healthz, /readyz and /metrics here; "0" for none',
+      OPERATOR_FLAG_DEFAULTS.metricsAddr,
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log line format')
+        .choices(['text', 'json'])
+        .default(OPERATOR_FLAG_DEFAULTS.logFormat),
+    )
     .addOption(
       new Option('--log-level <level>', 'lowest level logged')
         .choices(['debug', 'info', 'warn', 'error'])
-        .default('info'),
+        .default(OPERATOR_FLAG_DEFAULTS.logLevel),
     )
     .addHelpText(
       'after',
@@ -44,28 +45,15 @@ Examples:
   rayctl operator -n ray --metrics-addr 0  # only namespace ray, no HTTP server
   rayctl operator | grep example-cluster2,ray`,
     )
-    .action(async (flags: OperatorFlags, cmd: Command) => {
+    .action(async (flags: Omit<OperatorFlags, 'namespace' | 'kubeconfig' | 'context' | 'debug'>, cmd: Command) => {
       const global = globalFlags(cmd);
-      const namespace = global.namespace ?? (process.env.RAY_OPERATOR_POD_NAMESPACE || undefined);
-      if (namespace) checkNamespaceName(namespace);
-      const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new Error(`--concurrency must be a whole number ≥ 1, got "${flags.concurrency}"`);
-      const code = await runOperator({
-        connect: {
-          ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}),
-          ...(global.kubeContext ? { context: global.kubeContext } : {}),
-          debug: Boolean(global.debug),
-        },
-        ...(namespace ? { namespace } : {}),
-        concurrency,
-        resyncMs: parseDuration(flags.resync, '--resync'),
-        leaderElect: Boolean(flags.leaderElect),
-        leaderElectionNamespace: flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? namespace ?? 'default',
-        ...(flags.metricsAddr === '0' ? {} : { metricsAddr: flags.metricsAddr }),
-        logFormat: flags.logFormat,
-        logLevel: flags.logLevel,
+      const options = operatorOptions({
+        ...flags,
+        ...(global.namespace ? { namespace: global.namespace } : {}),
+        ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}),
+        ...(global.kubeContext ? { context: global.kubeContext } : {}),
+        debug: Boolean(global.debug),
       });
-      process.exitCode = code;
+      process.exitCode = await runOperator(options);
     });
 }

@@ -3,7 +3,7 @@ import { rollbackTo } from '../../actions/rollback.ts';
 import { UsageError } from '../../errors.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
 import { printRelease } from '../release-output.ts';
 

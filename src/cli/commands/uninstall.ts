@@ -3,7 +3,7 @@ import { uninstall } from '../../actions/uninstall.ts';
 import { describeObject } from '../../chart/objects.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../duration.ts';
 
 interface UninstallFlags {
   keepHistory?: boolean;

@@ -8,7 +8,7 @@ import { repoRoot } from '../../cluster/paths.ts';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { processNodeValuesFile, type Pod } from '../support/process-nodes.ts';
-import { alive, rayDaemons, rayNodes, totalOf, withRayClient, type RayNode } from '../support/ray.ts';
+import { alive, rayClustersIn, rayDaemons, rayNodes, totalOf, withRayClient, type RayNode } from '../support/ray.ts';
 import { adminFor, cleanupReleases, rayctlOn, tool } from '../support/releases.ts';
 
 const cluster = await testCluster();
@@ -23,33 +23,12 @@ const ok = async (args: string[]) => {
   assert.equal(result.code, 0, `rayctl ${args.join(' ')}\n${result.stderr}`);
   return result;
 };
-const podsOf = async (name: string, role?: 'head' | 'worker') => {
-  const selector = encodeURIComponent(`ray-cluster-name=${name}${role ? `,ray-node-type=${role}` : ''}`);
-  const list = await client.get<{ items: Pod[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${selector}`);
-  return list.items.filter((p) => !p.metadata.deletionTimestamp);
-};
+const { podsOf, rayFormed } = rayClustersIn(client, ns);
 const headIp = async (name: string) => {
   const [head] = await podsOf(name, 'head');
   assert.ok(head?.status?.podIP, `${name} has a head pod with an IP`);
   return head.status.podIP;
 };
-/** Waits until the head's Ray sees `count` alive nodes, exactly on the IPs of the cluster's current pods. */
-const rayFormed = (name: string, count: number): Promise<{ ip: string; nodes: RayNode[] }> =>
-  eventually(
-    `${name}: Ray with ${count} alive nodes, one per pod`,
-    async () => {
-      const pods = await podsOf(name);
-      const ip = pods.find((p) => p.metadata.labels?.['ray-node-type'] === 'head')?.status?.podIP;
-      if (!ip || pods.length !== count) return undefined;
-      const nodes = await rayNodes(ip);
-      const podIps = pods.map((p) => p.status?.podIP).sort();
-      const rayIps = alive(nodes)
-        .map((n) => n.node_ip)
-        .sort();
-      return JSON.stringify(rayIps) === JSON.stringify(podIps) ? { ip, nodes } : undefined;
-    },
-    180_000,
-  );
 const cpuLimit = (pod: Pod) => Number(pod.spec.containers[0]!.resources?.limits?.cpu ?? 0);
 
 describe('real Ray on process nodes', () => {

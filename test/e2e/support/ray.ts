@@ -4,6 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { rayVenvDir } from '../../cluster/paths.ts';
+import type { Pod } from '../../cluster/process-node/kube-types.ts';
+import { eventually, type KubeHttp } from './cluster.ts';
 
 export interface RayNode {
   node_id: string;
@@ -81,4 +83,31 @@ export function withRayClient(headIp: string, python: string): Promise<string> {
 export function rayDaemons(): string[] {
   const found = spawnSync('pgrep', ['-x', 'raylet|gcs_server'], { encoding: 'utf8' }).stdout;
   return found.split('\n').filter(Boolean);
+}
+
+/** The Ray pods of RayClusters in one namespace, and waits on the Ray clusters they form. */
+export function rayClustersIn(client: KubeHttp, namespace: string) {
+  const podsOf = async (name: string, role?: 'head' | 'worker'): Promise<Pod[]> => {
+    const selector = encodeURIComponent(`ray-cluster-name=${name}${role ? `,ray-node-type=${role}` : ''}`);
+    const list = await client.get<{ items: Pod[] }>(`/api/v1/namespaces/${namespace}/pods?labelSelector=${selector}`);
+    return list.items.filter((p) => !p.metadata.deletionTimestamp);
+  };
+  /** Waits until the head's Ray sees `count` alive nodes, exactly on the IPs of the cluster's current pods. */
+  const rayFormed = (name: string, count: number): Promise<{ ip: string; nodes: RayNode[] }> =>
+    eventually(
+      `${name}: Ray with ${count} alive nodes, one per pod`,
+      async () => {
+        const pods = await podsOf(name);
+        const ip = pods.find((p) => p.metadata.labels?.['ray-node-type'] === 'head')?.status?.podIP;
+        if (!ip || pods.length !== count) return undefined;
+        const nodes = await rayNodes(ip);
+        const podIps = pods.map((p) => p.status?.podIP).sort();
+        const rayIps = alive(nodes)
+          .map((n) => n.node_ip)
+          .sort();
+        return JSON.stringify(rayIps) === JSON.stringify(podIps) ? { ip, nodes } : undefined;
+      },
+      180_000,
+    );
+  return { podsOf, rayFormed };
 }

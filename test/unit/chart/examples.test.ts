@@ -19,7 +19,7 @@ describe('values/examples', () => {
 
   it('operator-only.yaml renders the operator and no RayCluster', () => {
     const kinds = render(load('operator-only.yaml')).map((o) => o.kind);
-    assert.deepEqual(kinds, ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    assert.deepEqual(kinds, ['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
   });
 
   it('cluster-only.yaml renders one RayCluster whose workers start at 0', () => {
@@ -33,7 +33,7 @@ describe('values/examples', () => {
 
   it('namespaced-operator.yaml renders a Role-bound operator in the release namespace', () => {
     const kinds = render(load('namespaced-operator.yaml')).map((o) => o.kind);
-    assert.deepEqual(kinds, ['ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'RayCluster']);
+    assert.deepEqual(kinds, ['ServiceAccount', 'ConfigMap', 'Role', 'RoleBinding', 'Deployment', 'RayCluster']);
   });
 
   it('gpu-workers.yaml adds a GPU type with a GPU limit, node selector and toleration', () => {

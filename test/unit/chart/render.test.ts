@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { toManifest } from '../../../src/chart/render.ts';
 import { renderRelease } from '../../../src/actions/render.ts';
+import { packageRoot } from '../../../src/paths.ts';
 import { at, chart, find, kindsAndNames, render } from './render-support.ts';
 
 describe('which objects render', () => {
   it('by default: the cluster-scoped operator in "default" and the RayCluster in the release namespace, in install order', () => {
     assert.deepEqual(kindsAndNames(render()), [
       'ServiceAccount/default/ray-operator-serviceaccount',
+      'ConfigMap/default/ray-operator-bundle',
       'ClusterRole//ray-operator-clusterrole',
       'ClusterRoleBinding//ray-operator-clusterrolebinding',
       'Deployment/default/ray-operator',
@@ -18,6 +23,7 @@ describe('which objects render', () => {
   it('operatorOnly: the operator only', () => {
     assert.deepEqual(kindsAndNames(render({ operatorOnly: true })), [
       'ServiceAccount/default/ray-operator-serviceaccount',
+      'ConfigMap/default/ray-operator-bundle',
       'ClusterRole//ray-operator-clusterrole',
       'ClusterRoleBinding//ray-operator-clusterrolebinding',
       'Deployment/default/ray-operator',
@@ -43,6 +49,7 @@ describe('which objects render', () => {
     const objects = render({ namespacedOperator: true, operatorNamespace: 'ignored' });
     assert.deepEqual(kindsAndNames(objects), [
       'ServiceAccount/ray/ray-operator-serviceaccount',
+      'ConfigMap/ray/ray-operator-bundle',
       'Role/ray/ray-operator-role',
       'RoleBinding/ray/ray-operator-rolebinding',
       'Deployment/ray/ray-operator',
@@ -74,15 +81,57 @@ describe('the operator Deployment', () => {
   const pod = at(deployment, 'spec', 'template', 'spec');
   const container = at(pod, 'containers', 0);
 
-  it('runs one replica of `rayctl operator` from operatorImage, selected by cluster.ray.io/component=operator', () => {
+  it('runs one replica of the operator bundle on the Node.js image, selected by cluster.ray.io/component=operator', () => {
     assert.equal(at(deployment, 'spec', 'replicas'), 1);
     assert.deepEqual(at(deployment, 'spec', 'selector', 'matchLabels'), { 'cluster.ray.io/component': 'operator' });
     assert.deepEqual(at(deployment, 'spec', 'template', 'metadata', 'labels'), {
       'cluster.ray.io/component': 'operator',
     });
-    assert.equal(at(container, 'image'), chart.chart.defaults.operatorImage);
-    assert.deepEqual(at(container, 'command'), ['rayctl', 'operator']);
+    assert.equal(at(container, 'image'), chart.chart.defaults.operatorNodeImage);
+    assert.deepEqual(at(container, 'command'), ['node', '/opt/rayctl/operator.mjs']);
     assert.equal(at(pod, 'serviceAccountName'), 'ray-operator-serviceaccount');
+  });
+
+  it('mounts the bundle read-only from its ConfigMap, and rolls when the bundle changes', () => {
+    const bundle = find(render(), 'ConfigMap');
+    const text = at(bundle, 'data', 'operator.mjs') as string;
+    assert.equal(text, readFileSync(join(packageRoot(), 'dist', 'operator.mjs'), 'utf8'));
+    assert.ok(Buffer.byteLength(text) < 512 * 1024, `the bundle is ${Buffer.byteLength(text)} bytes`);
+    assert.deepEqual(
+      (at(container, 'volumeMounts') as unknown[]).find((m) => at(m, 'name') === 'bundle'),
+      { name: 'bundle', mountPath: '/opt/rayctl', readOnly: true },
+    );
+    assert.deepEqual(
+      (at(pod, 'volumes') as unknown[]).find((v) => at(v, 'name') === 'bundle'),
+      { name: 'bundle', configMap: { name: 'ray-operator-bundle' } },
+    );
+    assert.equal(
+      at(deployment, 'spec', 'template', 'metadata', 'annotations', 'rayctl.io/operator-bundle-sha256'),
+      createHash('sha256').update(text).digest('hex'),
+    );
+  });
+
+  it('with operatorImage set: that image runs `rayctl operator`, and no bundle ships', () => {
+    const objects = render({ operatorImage: 'registry.example/rayctl/operator:0.1.0' });
+    assert.equal(objects.filter((o) => o.kind === 'ConfigMap').length, 0);
+    const custom = find(objects, 'Deployment');
+    const customContainer = at(custom, 'spec', 'template', 'spec', 'containers', 0);
+    assert.equal(at(customContainer, 'image'), 'registry.example/rayctl/operator:0.1.0');
+    assert.deepEqual(at(customContainer, 'command'), ['rayctl', 'operator']);
+    assert.equal(at(custom, 'spec', 'template', 'metadata', 'annotations'), undefined);
+    assert.ok(!(at(customContainer, 'volumeMounts') as unknown[]).some((m) => at(m, 'name') === 'bundle'));
+  });
+
+  it('places the operator with operatorReplicas, operatorNodeSelector and operatorTolerations', () => {
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'ray', effect: 'NoSchedule' };
+    const placed = find(
+      render({ operatorReplicas: 2, operatorNodeSelector: { pool: 'system' }, operatorTolerations: [toleration] }),
+      'Deployment',
+    );
+    assert.equal(at(placed, 'spec', 'replicas'), 2);
+    assert.deepEqual(at(placed, 'spec', 'template', 'spec', 'nodeSelector'), { pool: 'system' });
+    assert.deepEqual(at(placed, 'spec', 'template', 'spec', 'tolerations'), [toleration]);
+    assert.equal(at(pod, 'nodeSelector'), undefined);
   });
 
   it("keeps the original chart's resources: requests cpu 1 / memory 1Gi, limit memory 2Gi", () => {

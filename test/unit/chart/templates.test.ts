@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import Handlebars from 'handlebars';
 import yaml from 'js-yaml';
 import { TEMPLATE_HELPERS, WRITING_HELPERS, kebabCase } from '../../../src/chart/helpers.ts';
-import { chart } from './render-support.ts';
+import { chart, render } from './render-support.ts';
 
 type Node = { type: string; [key: string]: unknown };
 
@@ -60,16 +60,28 @@ describe('templates', () => {
 
 describe('values.yaml', () => {
   const text = readFileSync(new URL('../../../values/values.yaml', import.meta.url), 'utf8');
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
 
   it('pins the Ray image to a release, not latest', () => {
     assert.match(String(chart.chart.defaults.image), /^rayproject\/ray:\d+\.\d+\.\d+$/);
   });
 
-  it("tags the operator image with rayctl's own version", () => {
-    assert.equal(String(chart.chart.defaults.operatorImage).split(':')[1], pkg.version);
+  it('ships the operator bundle by default, on an exactly pinned public Node.js image', () => {
+    assert.equal(chart.chart.defaults.operatorImage, '');
+    assert.match(String(chart.chart.defaults.operatorNodeImage), /^node:\d+\.\d+\.\d+-[a-z]+(-slim)?$/);
+  });
+
+  it('renders only public, version-pinned images by default', () => {
+    const images = render()
+      .flatMap((o) => JSON.stringify(o).match(/"image":"[^"]+"/g) ?? [])
+      .map((m) => m.slice('"image":"'.length, -1));
+    assert.deepEqual([...new Set(images)].sort(), [
+      String(chart.chart.defaults.operatorNodeImage),
+      String(chart.chart.defaults.image),
+    ]);
+    for (const image of images) {
+      // Docker Hub's official or rayproject images (public), with an exact version tag.
+      assert.match(image, /^(node|rayproject\/ray):\d+\.\d+\.\d+(-[a-z0-9.-]+)?$/);
+    }
   });
 
   it('has the documented defaults', () => {

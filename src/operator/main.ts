@@ -1,0 +1,53 @@
+// The operator on its own: the entry of dist/operator.mjs, the self-contained bundle the chart ships in a ConfigMap
+// and runs on a public Node.js image (ADR 0006). It takes `rayctl operator`'s flags, without the CLI around it.
+import { parseArgs } from 'node:util';
+import { UsageError, UserError } from '../errors.ts';
+import { OPERATOR_FLAG_DEFAULTS, operatorOptions } from './options.ts';
+import { runOperator } from './run.ts';
+
+const USAGE = `usage: node operator.mjs [-n NAMESPACE] [--concurrency N] [--resync DURATION] [--leader-elect]
+  [--leader-election-namespace NS] [--metrics-addr HOST:PORT|0] [--log-format text|json]
+  [--log-level debug|info|warn|error] [--kubeconfig FILE] [--kube-context NAME]`;
+
+try {
+  const { values } = parseArgs({
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      kubeconfig: { type: 'string' },
+      'kube-context': { type: 'string' },
+      debug: { type: 'boolean' },
+      concurrency: { type: 'string', default: OPERATOR_FLAG_DEFAULTS.concurrency },
+      resync: { type: 'string', default: OPERATOR_FLAG_DEFAULTS.resync },
+      'leader-elect': { type: 'boolean' },
+      'leader-election-namespace': { type: 'string' },
+      'metrics-addr': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.metricsAddr },
+      'log-format': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.logFormat },
+      'log-level': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.logLevel },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const options = operatorOptions({
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    ...(values['kube-context'] ? { context: values['kube-context'] } : {}),
+    debug: Boolean(values.debug),
+    concurrency: values.concurrency,
+    resync: values.resync,
+    leaderElect: Boolean(values['leader-elect']),
+    ...(values['leader-election-namespace'] ? { leaderElectionNamespace: values['leader-election-namespace'] } : {}),
+    metricsAddr: values['metrics-addr'],
+    logFormat: values['log-format'],
+    logLevel: values['log-level'],
+  });
+  process.exitCode = await runOperator(options);
+} catch (error) {
+  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`Error: ${(error as Error).message}\n`);
+  if (error instanceof UserError && error.hint) process.stderr.write(`${error.hint}\n`);
+  if (usage) process.stderr.write(`${USAGE}\n`);
+  process.exit(usage ? 2 : 1);
+}
