@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeObject, type KubeObject } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
+import { podBlockers, podsSelector, type PodState } from './blockers.ts';
 import type { ActionContext } from './context.ts';
 
 const POLL_MS = 500;
@@ -52,33 +53,45 @@ function rayClusterReadiness(live: KubeObject | undefined): string | undefined {
   return `${phase}, ${workers.ready}/${workers.desired} workers ready${status.reason ? `: ${status.reason}` : ''}`;
 }
 
+/** How often the pods behind the waited-for objects are read for what blocks them (a list per object). */
+const BLOCKERS_EVERY = 5;
+
 /**
- * Waits until every Deployment is available and every RayCluster is Running, showing what is being waited for.
- * On timeout, says what was not ready and why (pending pods with their scheduling reasons).
+ * Waits until every Deployment is available and every RayCluster is Running, showing what is being waited for, for
+ * how long, and what blocks the pods behind them (a container's waiting reason, the scheduler's message). On
+ * timeout, says all of that in the error.
  */
 export async function waitForReady(
   ctx: ActionContext,
   objects: readonly KubeObject[],
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   const pending = objects.filter((o) => readinessOf(o));
-  for (;;) {
-    const notReady: string[] = [];
+  let blockers: string[] = [];
+  for (let poll = 0; ; poll++) {
+    const notReady: KubeObject[] = [];
+    const reasons: string[] = [];
     for (const object of pending) {
       const why = readinessOf(object)!(await ctx.objects.get(object));
-      if (why) notReady.push(`${describeObject(object)}: ${why}`);
+      if (why) {
+        notReady.push(object);
+        reasons.push(`${describeObject(object)}: ${why}`);
+      }
     }
     if (notReady.length === 0) {
       ctx.progress.doneWaiting();
       return;
     }
-    ctx.progress.waiting(`waiting for ${notReady.join('; ')}`);
-    if (Date.now() > deadline) {
+    const timedOut = Date.now() > deadline;
+    if (poll % BLOCKERS_EVERY === 0 || timedOut) blockers = await blockersOf(ctx, notReady);
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    ctx.progress.waiting(`waiting for ${[...reasons, ...blockers].join('; ')} (${elapsed} s)`);
+    if (timedOut) {
       ctx.progress.doneWaiting();
-      const reasons = await pendingPodReasons(ctx, pending);
       throw new UserError(
-        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for:\n  - ${[...notReady, ...reasons].join('\n  - ')}`,
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for:\n  - ${[...reasons, ...blockers].join('\n  - ')}`,
         'raise --timeout, or look at the pods with `kubectl get pods` and `kubectl describe pod`',
       );
     }
@@ -86,27 +99,14 @@ export async function waitForReady(
   }
 }
 
-interface PodSummary {
-  metadata: { name: string };
-  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
-
-/** For each namespace of the waited-for objects: pods that are not running, with the scheduler's reason. */
-async function pendingPodReasons(ctx: ActionContext, objects: readonly KubeObject[]): Promise<string[]> {
-  const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
-  const reasons: string[] = [];
-  for (const namespace of namespaces) {
-    const pods = await ctx.objects.list<PodSummary>('v1', 'Pod', { namespace }).catch(() => []);
-    for (const pod of pods) {
-      if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded') continue;
-      const stuck = pod.status?.conditions?.find((c) => c.status === 'False');
-      const why = stuck
-        ? `${stuck.type}=False ${stuck.reason ?? ''}${stuck.message ? `: ${stuck.message}` : ''}`
-        : 'no conditions yet';
-      reasons.push(
-        `pod "${pod.metadata.name}" in namespace "${namespace}" is ${pod.status?.phase ?? 'Pending'} (${why.trim()})`,
-      );
-    }
+/** What blocks the pods behind the objects not ready yet, one line per pod. */
+async function blockersOf(ctx: ActionContext, objects: readonly KubeObject[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const object of objects) {
+    const selector = podsSelector(object);
+    if (!selector) continue;
+    const pods = await ctx.objects.list<PodState>('v1', 'Pod', selector).catch(() => []);
+    lines.push(...podBlockers(pods).map((line) => `${line} (${describeObject(object)})`));
   }
-  return reasons;
+  return lines;
 }
