@@ -7,6 +7,7 @@ import { ownerOf } from './ownership.ts';
 export const OPERATOR_COMPONENT_LABEL = 'cluster.ray.io/component';
 const OPERATOR_COMPONENT = 'operator';
 const NAMESPACE_ENV = 'RAY_OPERATOR_POD_NAMESPACE';
+const VERSION_LABEL = 'app.kubernetes.io/version';
 
 /** A Ray operator: where it runs, what it watches, and which release installed it. */
 export interface OperatorInstance {
@@ -15,11 +16,17 @@ export interface OperatorInstance {
   /** 'cluster' watches every namespace; 'namespace' only its own. */
   scope: 'cluster' | 'namespace';
   release?: ReleaseRef;
+  /** The rayctl (chart) version that installed it: the Deployment's app.kubernetes.io/version label. */
+  version?: string;
+  /** Ready replicas of wanted, e.g. "2/2". */
+  ready?: string;
 }
 
 interface DeploymentShape {
   metadata: KubeObject['metadata'];
+  status?: { readyReplicas?: number };
   spec?: {
+    replicas?: number;
     template?: {
       metadata?: { labels?: Record<string, string> };
       spec?: { containers?: { env?: { name: string }[] }[] };
@@ -32,11 +39,16 @@ function asOperator(deployment: DeploymentShape): OperatorInstance | undefined {
   if (template?.metadata?.labels?.[OPERATOR_COMPONENT_LABEL] !== OPERATOR_COMPONENT) return undefined;
   const namespaced = (template.spec?.containers ?? []).some((c) => (c.env ?? []).some((e) => e.name === NAMESPACE_ENV));
   const release = ownerOf(deployment);
+  const version = deployment.metadata.labels?.[VERSION_LABEL];
   return {
     namespace: deployment.metadata.namespace ?? 'default',
     deployment: deployment.metadata.name,
     scope: namespaced ? 'namespace' : 'cluster',
     ...(release ? { release } : {}),
+    ...(version ? { version } : {}),
+    ...(deployment.status
+      ? { ready: `${deployment.status.readyReplicas ?? 0}/${deployment.spec?.replicas ?? 1}` }
+      : {}),
   };
 }
 

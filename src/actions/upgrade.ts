@@ -7,7 +7,9 @@ import { isPending, type Release } from '../release/model.ts';
 import type { StoredRevision } from '../release/storage.ts';
 import type { ActionContext } from './context.ts';
 import { allInOrder, applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
+import { applyCrdChanges, planCrdUpgrade } from './crds.ts';
 import { checkOperators, install, newRevision, type InstallRequest } from './install.ts';
+import { renderedOperator } from './operators.ts';
 import { assertNoLiveOperation, PendingOperation } from './operation.ts';
 import { renderRelease } from './render.ts';
 import { rollbackTo } from './rollback.ts';
@@ -66,9 +68,12 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
       now: ctx.now(),
     });
   }
-  await allInOrder([
+  const [, , crdChanges] = await allInOrder([
     checkOperators(ctx, request, rendered),
     checkAllOwnership(ctx, release, rendered.objects),
+    request.skipCrds
+      ? Promise.resolve([])
+      : planCrdUpgrade(ctx, rendered.crds, renderedOperator(rendered.objects.map((o) => o.object)) !== undefined),
   ] as const);
   const operation = await PendingOperation.begin(
     ctx,
@@ -82,6 +87,8 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
     { history: releases, historyMax: request.historyMax },
   );
   try {
+    // The CRD first: the new operator may rely on its new fields.
+    await applyCrdChanges(ctx, crdChanges);
     await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
     await deleteObjects(
       ctx,

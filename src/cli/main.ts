@@ -14,6 +14,7 @@ import { statusCommand } from './commands/status.ts';
 import { templateCommand } from './commands/template.ts';
 import { uninstallCommand } from './commands/uninstall.ts';
 import { upgradeCommand } from './commands/upgrade.ts';
+import { versionCommand } from './commands/version.ts';
 import { configureColours, printError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -49,6 +50,7 @@ Examples (from "Ray Operator Advanced Configuration"):
     operatorCommand(),
     scaleCommand(),
     logsCommand(),
+    versionCommand(),
   ]) {
     program.addCommand(command);
   }
@@ -62,10 +64,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   configureColours();
   const program = buildProgram();
   try {
+    refuseVersionAfterCommand(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     return exitCodeFor(err, argv.includes('--debug'));
+  }
+}
+
+/**
+ * `--version` is rayctl's own flag, but after a command helm users mean the chart version
+ * (`helm install x --version 1.0.0`). Commander would print rayctl's version and exit 0 without installing.
+ */
+function refuseVersionAfterCommand(program: Command, argv: readonly string[]): void {
+  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const command = argv.findIndex((arg) => names.has(arg));
+  const version = argv.findIndex((arg) => arg === '--version' || arg.startsWith('--version='));
+  if (command >= 0 && version > command) {
+    throw new UsageError(
+      `--version after "${argv[command]}" is not a chart version: rayctl carries one built-in chart, whose version is rayctl's`,
+      'use `rayctl version` for the versions of rayctl and of the operators in the cluster, or --chart DIR for another chart',
+    );
   }
 }
 
