@@ -28,7 +28,7 @@ describe('rayctl template', () => {
     assert.equal(code, 0);
     assert.deepEqual(
       docs(stdout).map((o) => o.kind),
-      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment'],
+      ['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment'],
     );
   });
 
@@ -98,6 +98,7 @@ describe('rayctl template', () => {
     const { code } = await runRayctl(['template', 'x', '--output-dir', out, '--include-crds']);
     assert.equal(code, 0);
     assert.deepEqual(readdirSync(join(out, 'ray', 'templates')).sort(), [
+      'operator-bundle.yaml',
       'operator-deployment.yaml',
       'operator-rbac.yaml',
       'operator-serviceaccount.yaml',

@@ -36,11 +36,13 @@ describe('the operator image contents', () => {
     assert.match(help.stdout, /--leader-elect/);
   });
 
-  it("the chart's operator Deployment runs what the image provides", () => {
+  it("the chart's operator Deployment, given this image as operatorImage, runs what the image provides", () => {
     const deployment = rayctl(
       'template',
       'x',
       '--operator-only',
+      '--set',
+      'operatorImage=registry.example/rayctl/operator:0.1.0',
       '--show-only',
       'templates/operator-deployment.yaml',
     ).stdout;

@@ -200,6 +200,7 @@ describe('workflow 2: the operator comes with the first cluster', () => {
     const kinds = (await rayctl(['-n', ns, 'get', 'manifest', 'example-cluster'])).stdout.match(/^kind: \w+$/gm);
     assert.deepEqual(kinds, [
       'kind: ServiceAccount',
+      'kind: ConfigMap',
       'kind: ClusterRole',
       'kind: ClusterRoleBinding',
       'kind: Deployment',
