@@ -1,0 +1,201 @@
+// The autoscaler's decision, as a pure function (DESIGN.md: beside desired.ts; its output feeds plan(), never pods
+// directly). From Ray's view of the cluster (node states, pending demand) and the RayCluster's worker types, it
+// decides how many workers of each type to launch and which idle workers to remove, as Ray's own autoscaler did for
+// the original operator: bin-pack the demand onto free resources first, launch only what the rest needs, stay within
+// [minWorkers, maxWorkers] per type and spec.maxWorkers in all, launch at most what upscalingSpeed allows at once, and
+// remove only workers Ray reports idle for longer than idleTimeoutMinutes, above their type's minimum.
+
+export type Resources = Record<string, number>;
+
+/** A worker type as Ray sees it: the resources the operator passes to Ray for its pods. */
+export interface WorkerType {
+  name: string;
+  resources: Resources;
+  min: number;
+  max: number;
+}
+
+/** One Ray node, from the GCS's cluster resource state. */
+export interface RayNode {
+  /** RAY_CLOUD_INSTANCE_ID: the pod's name. */
+  instanceId: string;
+  /** RAY_NODE_TYPE_NAME: the pod type. */
+  nodeType: string;
+  status: 'RUNNING' | 'IDLE' | 'DRAINING' | 'DEAD';
+  idleMs: number;
+  total: Resources;
+  available: Resources;
+}
+
+export type GangStrategy = 'PACK' | 'SPREAD' | 'STRICT_PACK' | 'STRICT_SPREAD';
+
+export interface Demand {
+  /** Tasks and actors Ray cannot place: `count` times `bundle`. */
+  requests: { bundle: Resources; count: number }[];
+  /** Placement groups waiting for resources. */
+  gangs: { bundles: Resources[]; strategy: GangStrategy }[];
+  /** ray.autoscaler.sdk.request_resources: capacity the cluster must have, busy or not. */
+  constraints: { bundle: Resources; count: number }[];
+}
+
+export interface AutoscalerInput {
+  types: WorkerType[];
+  /** spec.maxWorkers: all worker types together. */
+  maxWorkers: number;
+  upscalingSpeed: number;
+  idleTimeoutMs: number;
+  /** Worker pods that exist (not being deleted), by pod type. */
+  workers: { name: string; podType: string }[];
+  /** Every Ray node the GCS reports, the head's included. */
+  nodes: RayNode[];
+  demand: Demand;
+}
+
+export interface AutoscalerDecision {
+  /** Workers each type should have: what plan() creates or keeps. */
+  targets: Map<string, number>;
+  /** Idle workers to drain in Ray and then delete, exactly these pods. */
+  remove: { pod: string; podType: string; reason: string }[];
+  /** New workers, by type: what the targets add (for events and status). */
+  launches: Map<string, number>;
+  /** Demand no worker type can ever hold. */
+  infeasible: Resources[];
+  /** Demand that fits a type but not within maxWorkers or upscalingSpeed now. */
+  deferred: Resources[];
+}
+
+/** How many nodes may be launching at once, as Ray's autoscaler allowed: upscalingSpeed × running, at least 5. */
+export function launchBudget(upscalingSpeed: number, running: number): number {
+  return Math.max(5, Math.floor(upscalingSpeed * Math.max(1, running)));
+}
+
+const EPSILON = 1e-9;
+
+export function fits(bundle: Resources, free: Resources): boolean {
+  return Object.entries(bundle).every(([name, amount]) => amount <= EPSILON || (free[name] ?? 0) + EPSILON >= amount);
+}
+
+function take(free: Resources, bundle: Resources): void {
+  for (const [name, amount] of Object.entries(bundle)) free[name] = (free[name] ?? 0) - amount;
+}
+
+/** A node that demand can be packed onto: an existing Ray node, a worker still joining, or one we decide to add. */
+interface Slot {
+  free: Resources;
+  /** For new slots: the type launched. */
+  newType?: string;
+  /** Pod name, to know which nodes demand keeps busy. */
+  pod?: string;
+}
+
+export function decide(input: AutoscalerInput): AutoscalerDecision {
+  const typeByName = new Map(input.types.map((t) => [t.name, t]));
+  const count = new Map(input.types.map((t) => [t.name, 0]));
+  for (const w of input.workers) if (count.has(w.podType)) count.set(w.podType, count.get(w.podType)! + 1);
+  const nodeOf = new Map(input.nodes.filter((n) => n.status !== 'DEAD').map((n) => [n.instanceId, n]));
+  const joining = input.workers.filter((w) => !nodeOf.has(w.name));
+  const running = input.workers.length - joining.length;
+  let budget = launchBudget(input.upscalingSpeed, running) - joining.length;
+  let total = input.workers.length;
+
+  // Free resources now: alive nodes' available resources, and whole shapes of workers still joining.
+  const slots: Slot[] = [
+    ...[...nodeOf.values()]
+      .filter((n) => n.status !== 'DRAINING')
+      .map((n) => ({ free: { ...n.available }, pod: n.instanceId })),
+    ...joining.map((w) => ({ free: { ...(typeByName.get(w.podType)?.resources ?? {}) }, pod: w.name })),
+  ];
+  const launches = new Map<string, number>();
+  const infeasible: Resources[] = [];
+  const deferred: Resources[] = [];
+  const busy = new Set<string>();
+
+  /** A new worker that can hold `bundle`, within every limit, or why there is none. */
+  const launch = (bundle: Resources): Slot | 'infeasible' | 'deferred' => {
+    const candidates = input.types.filter((t) => fits(bundle, t.resources));
+    if (candidates.length === 0) return 'infeasible';
+    if (budget <= 0 || total >= input.maxWorkers) return 'deferred';
+    const type = candidates.find((t) => count.get(t.name)! < t.max);
+    if (!type) return 'deferred';
+    count.set(type.name, count.get(type.name)! + 1);
+    launches.set(type.name, (launches.get(type.name) ?? 0) + 1);
+    budget -= 1;
+    total += 1;
+    const slot: Slot = { free: { ...type.resources }, newType: type.name };
+    slots.push(slot);
+    return slot;
+  };
+
+  /** Places one bundle: on the first slot where it fits (not in `avoid`), else on a new worker. */
+  const place = (bundle: Resources, avoid: ReadonlySet<Slot> = new Set()): Slot | undefined => {
+    let slot: Slot | 'infeasible' | 'deferred' | undefined = slots.find((s) => !avoid.has(s) && fits(bundle, s.free));
+    if (!slot) slot = launch(bundle);
+    if (slot === 'infeasible') {
+      infeasible.push(bundle);
+      return undefined;
+    }
+    if (slot === 'deferred') {
+      deferred.push(bundle);
+      return undefined;
+    }
+    take(slot.free, bundle);
+    if (slot.pod) busy.add(slot.pod);
+    return slot;
+  };
+
+  // Constraints ask for capacity, not free resources: pack them onto every node's totals, apart from the rest.
+  const demandSlots = slots.slice();
+  slots.length = 0;
+  slots.push(
+    ...[...nodeOf.values()].map((n) => ({ free: { ...n.total }, pod: n.instanceId })),
+    ...joining.map((w) => ({ free: { ...(typeByName.get(w.podType)?.resources ?? {}) }, pod: w.name })),
+  );
+  for (const { bundle, count: times } of input.demand.constraints) for (let i = 0; i < times; i++) place(bundle);
+  const constrainedNew = slots.filter((s) => s.newType);
+  slots.length = 0;
+  slots.push(...demandSlots, ...constrainedNew);
+
+  for (const gang of input.demand.gangs) {
+    if (gang.strategy === 'STRICT_PACK') {
+      const sum: Resources = {};
+      for (const bundle of gang.bundles) for (const [k, v] of Object.entries(bundle)) sum[k] = (sum[k] ?? 0) + v;
+      place(sum);
+    } else if (gang.strategy === 'STRICT_SPREAD') {
+      const used = new Set<Slot>();
+      for (const bundle of gang.bundles) {
+        const slot = place(bundle, used);
+        if (slot) used.add(slot);
+      }
+    } else {
+      for (const bundle of gang.bundles) place(bundle);
+    }
+  }
+  for (const { bundle, count: times } of input.demand.requests) for (let i = 0; i < times; i++) place(bundle);
+
+  // Scale down: idle long enough, above the type's minimum, and not holding any demand or constraint just placed
+  // (an idle node has all its resources free, so demand it could hold was placed on it). A type that is launching
+  // keeps its idle workers: demand for it exceeds what it has.
+  const remove: AutoscalerDecision['remove'] = [];
+  for (const worker of input.workers) {
+    const node = nodeOf.get(worker.name);
+    const type = typeByName.get(worker.podType);
+    if (!node || !type || node.status !== 'IDLE' || node.idleMs < input.idleTimeoutMs) continue;
+    if (busy.has(worker.name) || (launches.get(type.name) ?? 0) > 0) continue;
+    if (count.get(type.name)! - 1 < type.min) continue;
+    count.set(type.name, count.get(type.name)! - 1);
+    remove.push({
+      pod: worker.name,
+      podType: type.name,
+      reason: `idle for ${formatMs(node.idleMs)} (idleTimeoutMinutes ${formatMs(input.idleTimeoutMs)})`,
+    });
+  }
+
+  // Targets: at least each type's minimum, at most its maximum.
+  const targets = new Map<string, number>();
+  for (const type of input.types) targets.set(type.name, Math.min(Math.max(count.get(type.name)!, type.min), type.max));
+  return { targets, remove, launches, infeasible, deferred };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
+}
