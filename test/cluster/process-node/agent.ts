@@ -31,6 +31,7 @@ await createBridge(config.net);
 
 const runners = new Map<string, PodRunner>();
 const usedIps = new Set<string>();
+let nextIp = 1;
 const services = new Map<string, ServiceEndpoints>();
 const endpointSlices = new Map<string, { service: string; namespace: string; addresses: string[] }>();
 
@@ -41,9 +42,11 @@ const context: NodeContext = {
   apiServer: { host: config.net.bridgeIp, port: 443 },
   stateDir: config.stateDir,
   cgroupRoot: cgroup,
+  // Round robin over .2–.254: an address is reused as late as possible, after ARP caches have forgotten it.
   allocateIp() {
-    for (let last = 2; last < 255; last++) {
-      const ip = `${config.net.prefix}.${last}`;
+    for (let tries = 0; tries < 253; tries++) {
+      nextIp = nextIp >= 254 ? 2 : nextIp + 1;
+      const ip = `${config.net.prefix}.${nextIp}`;
       if (!usedIps.has(ip)) {
         usedIps.add(ip);
         return ip;

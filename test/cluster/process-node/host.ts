@@ -98,6 +98,8 @@ async function removeCgroupTree(path: string): Promise<void> {
   await rmdir(path).catch(() => undefined);
 }
 
+let vethSequence = 0;
+
 export interface Sandbox {
   /** The holder process: its /proc/PID/ns/* are the pod's namespaces. */
   pid: number;
@@ -146,8 +148,9 @@ export async function startSandbox(options: {
   holder.stdout.destroy();
   holder.stderr.destroy();
 
-  const last = Number(ip.split('.')[3]);
-  const hostVeth = `rv${net.id}${last.toString(16).padStart(2, '0')}`;
+  // Named by a sequence, not by the IP: a dead pod's veth lingers until the kernel has torn down its namespace, and
+  // an IP freed by it may already be handed out again.
+  const hostVeth = `rv${net.id}${(++vethSequence).toString(36)}`;
   const podVeth = `${hostVeth}p`;
   await run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', podVeth]);
   await run('ip', ['link', 'set', podVeth, 'netns', String(pid)]);

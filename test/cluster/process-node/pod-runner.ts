@@ -71,6 +71,8 @@ export class PodRunner {
   readonly dir: string;
   private record: PodRecord;
   private sandbox?: Sandbox;
+  /** The IP held for this pod: freed on tear-down, while the status keeps showing it for a finished pod. */
+  private allocatedIp?: string;
   private volumes?: PodVolumes;
   private readonly containers: RunningContainer[];
   private terminating = false;
@@ -155,17 +157,26 @@ export class PodRunner {
     return sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 
+  /** Set-up, retried with back-off (as the kubelet retries a sandbox) while no container has started yet. */
   private async setUpReporting(): Promise<void> {
-    try {
-      await this.setUp();
-    } catch (error) {
-      if (this.terminating) return;
-      this.ctx.log(`${this.key}: ${(error as Error).message}`);
-      const message = (error as Error).message;
-      for (const c of this.containers)
-        if (!c.record.state.running) c.record.state = { waiting: { reason: 'CreateContainerError', message } };
-      await this.event('Warning', 'FailedCreatePodSandBox', message);
-      this.reportStatus();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.setUp();
+        return;
+      } catch (error) {
+        if (this.terminating) return;
+        const message = (error as Error).message;
+        this.ctx.log(`${this.key}: ${message}`);
+        for (const c of this.containers)
+          if (!c.record.state.running) c.record.state = { waiting: { reason: 'CreateContainerError', message } };
+        await this.event('Warning', 'FailedCreatePodSandBox', message);
+        this.reportStatus();
+        if (this.containers.some((c) => c.child)) return;
+        await this.tearDown();
+        this.record.podIP = undefined;
+        await this.pause(Math.min(1_000 * 2 ** attempt, 30_000));
+        if (this.terminating) return;
+      }
     }
   }
 
@@ -192,6 +203,7 @@ export class PodRunner {
       await mkdir(join(this.dir, 'logs', c.spec.name), { recursive: true });
     }
     const ip = this.ctx.allocateIp();
+    this.allocatedIp = ip;
     this.record.podIP = ip;
     const facts: PodFacts = { pod: this.pod, podIP: ip, hostIP: this.ctx.net.bridgeIp };
     this.volumes = new PodVolumes(this.ctx.kube, this.dir, facts);
@@ -524,9 +536,10 @@ export class PodRunner {
   private async tearDown(): Promise<void> {
     clearInterval(this.refreshTimer);
     await killCgroup(join(this.ctx.cgroupRoot, `pod-${this.uid}`));
-    if (this.sandbox) {
-      this.ctx.releaseIp(this.sandbox.ip);
-      this.sandbox = undefined;
+    this.sandbox = undefined;
+    if (this.allocatedIp) {
+      this.ctx.releaseIp(this.allocatedIp);
+      this.allocatedIp = undefined;
     }
     for (const c of this.containers) {
       const created = await readFile(join(this.dir, 'containers', c.spec.name, 'created-dirs'), 'utf8').catch(() => '');
