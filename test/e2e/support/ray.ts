@@ -54,7 +54,22 @@ export const totalOf = (nodes: RayNode[], resource: string) =>
  * Runs Python on the host with Ray Client connected to the head (`ray` is imported and initialised);
  * resolves with what the script prints. Rejects with stderr when it fails.
  */
-export function withRayClient(headIp: string, python: string): Promise<string> {
+export async function withRayClient(headIp: string, python: string): Promise<string> {
+  // On a loaded 2-core machine the head's Ray Client proxy sometimes gives up starting the per-connection server
+  // ("Starting Ray client server failed"); a new connection starts a new one. Only that failure is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runRayClient(headIp, python);
+    } catch (error) {
+      const startup = /Starting Ray client server failed|Ray Client connection timed out/.test(
+        (error as Error).message,
+      );
+      if (!startup || attempt === 3) throw error;
+    }
+  }
+}
+
+function runRayClient(headIp: string, python: string): Promise<string> {
   const script = [
     'import ray',
     `ray.init("ray://${headIp}:10001", logging_level="ERROR")`,
