@@ -19,6 +19,15 @@ export interface Observed {
   /** Pods deleted but still in the cache. */
   pendingDeletes: ReadonlySet<string>;
   now: Date;
+  /** The autoscaler's latest decision for this cluster, when it runs (autoscaler.ts); plan() stays the only writer. */
+  autoscaling?: Autoscaling;
+}
+
+export interface Autoscaling {
+  /** Workers per type the autoscaler wants (already within each type's [minWorkers, maxWorkers]). */
+  targets: ReadonlyMap<string, number>;
+  /** Idle workers Ray accepted to drain: removed first when a type scales down, with this reason. */
+  drained: ReadonlyMap<string, string>;
 }
 
 export interface PodAction<P = Pod> {
@@ -64,14 +73,20 @@ export function specProblem(cluster: RayCluster): string | undefined {
   return undefined;
 }
 
-/** Workers wanted per type: clamp(desired ?? min, min, max), then capped in order by spec.maxWorkers. */
-export function workerTargets(cluster: RayCluster): Map<string, number> {
+/**
+ * Workers wanted per type: clamp(wanted, min, max), then capped in order by spec.maxWorkers. Without an autoscaler
+ * the wish is desiredWorkers ?? minWorkers; with one, the autoscaler's target, never below a manual desiredWorkers
+ * (`rayctl scale` sets a floor the autoscaler keeps until it is changed).
+ */
+export function workerTargets(cluster: RayCluster, autoscaled?: ReadonlyMap<string, number>): Map<string, number> {
   let remaining = cluster.spec.maxWorkers ?? Number.POSITIVE_INFINITY;
   const targets = new Map<string, number>();
   for (const t of cluster.spec.podTypes) {
     const min = t.minWorkers ?? 0;
     const max = t.maxWorkers ?? Number.POSITIVE_INFINITY;
-    const wanted = Math.min(Math.max(t.desiredWorkers ?? min, min), max);
+    const manual = t.desiredWorkers ?? min;
+    const wish = autoscaled?.has(t.name) ? Math.max(autoscaled.get(t.name)!, manual) : manual;
+    const wanted = Math.min(Math.max(wish, min), max);
     const granted = Math.max(0, Math.min(wanted, remaining));
     targets.set(t.name, granted);
     remaining -= granted;
@@ -148,7 +163,8 @@ export function plan(observed: Observed): Plan {
 
   // Workers join one head: with no current head (or a new one), the old head's workers go.
   const headUid = head?.metadata.uid;
-  const targets = workerTargets(cluster);
+  const targets = workerTargets(cluster, observed.autoscaling?.targets);
+  const drained = observed.autoscaling?.drained ?? new Map<string, string>();
   const workerStatus: NonNullable<RayClusterStatus['workers']> = [];
   for (const podType of cluster.spec.podTypes) {
     const target = targets.get(podType.name) ?? 0;
@@ -168,9 +184,13 @@ export function plan(observed: Observed): Plan {
     const pending = observed.pendingCreates.filter((p) => p.role === 'worker' && p.podType === podType.name).length;
     const have = current.length + pending;
     if (have > target) {
-      // Newest first: the oldest workers have the most state worth keeping.
-      for (const pod of [...current].sort(newestFirst).slice(0, have - target))
-        remove.push(action(pod, `scaling ${podType.name} down to ${target}`));
+      // Drained idle workers first (exactly the pods the autoscaler chose), then newest first: the oldest workers
+      // have the most state worth keeping.
+      const order = [...current]
+        .sort(newestFirst)
+        .sort((a, b) => Number(drained.has(podName(b))) - Number(drained.has(podName(a))));
+      for (const pod of order.slice(0, have - target))
+        remove.push(action(pod, drained.get(podName(pod)) ?? `scaling ${podType.name} down to ${target}`));
     } else if (have < target && headUid) {
       for (let i = have; i < target; i++)
         create.push({

@@ -194,6 +194,56 @@ describe('the reconcile plan', () => {
     assert.ok(result.delete.every((d) => d.role === 'worker'));
   });
 
+  it("follows the autoscaler's targets within [minWorkers, maxWorkers]; a manual desiredWorkers stays the floor", () => {
+    const base = rayCluster({ podTypes: { rayWorkerType: { minWorkers: 0, maxWorkers: 3 } } });
+    const { pods, cluster } = converge(base);
+    assert.equal(workers(pods).length, 0);
+    const up = plan(
+      observe(cluster, pods, { autoscaling: { targets: new Map([['rayWorkerType', 2]]), drained: new Map() } }),
+    );
+    assert.equal(up.create.filter((c) => c.role === 'worker').length, 2);
+    // Above maxWorkers is clamped even if asked.
+    const capped = plan(
+      observe(cluster, pods, { autoscaling: { targets: new Map([['rayWorkerType', 9]]), drained: new Map() } }),
+    );
+    assert.equal(capped.create.filter((c) => c.role === 'worker').length, 3);
+    // rayctl scale set desiredWorkers 2: the autoscaler asking for 0 keeps 2.
+    const manual = {
+      ...cluster,
+      spec: {
+        ...cluster.spec,
+        podTypes: cluster.spec.podTypes.map((t) => (t.name === 'rayWorkerType' ? { ...t, desiredWorkers: 2 } : t)),
+      },
+    };
+    const floor = plan(
+      observe(manual, pods, { autoscaling: { targets: new Map([['rayWorkerType', 0]]), drained: new Map() } }),
+    );
+    assert.equal(floor.create.filter((c) => c.role === 'worker').length, 2);
+  });
+
+  it('removes exactly the workers the autoscaler drained, with its reason, even when they are the oldest', () => {
+    const { pods, cluster } = converge(rayCluster({ podTypes: { rayWorkerType: { minWorkers: 3, maxWorkers: 3 } } }));
+    const [oldest] = [...workers(pods)].sort((a, b) =>
+      a.metadata.creationTimestamp!.localeCompare(b.metadata.creationTimestamp!),
+    );
+    const scaled = {
+      ...cluster,
+      spec: { ...cluster.spec, podTypes: cluster.spec.podTypes.map((t) => ({ ...t, minWorkers: 0 })) },
+    };
+    const result = plan(
+      observe(scaled, pods, {
+        autoscaling: {
+          targets: new Map([['rayWorkerType', 2]]),
+          drained: new Map([[oldest!.metadata.name, 'idle for 5m (idleTimeoutMinutes 5m)']]),
+        },
+      }),
+    );
+    assert.deepEqual(
+      result.delete.map((d) => [d.pod.metadata.name, d.reason]),
+      [[oldest!.metadata.name, 'idle for 5m (idleTimeoutMinutes 5m)']],
+    );
+  });
+
   it('clamps desiredWorkers into [minWorkers, maxWorkers] and caps the total by spec.maxWorkers', () => {
     const cluster = rayCluster({
       podTypes: {
