@@ -2,16 +2,13 @@
 // pending demand as the autoscaler will see it: tasks that cannot be placed, a STRICT_SPREAD placement group, and a
 // drain that Ray refuses because the node is busy.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { rayVenvDir } from '../../cluster/paths.ts';
 import { GcsClient } from '../../../src/operator/gcs.ts';
 import type { ClusterResourceState } from '../../../src/operator/gcs-messages.ts';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { processNodeValuesFile } from '../support/process-nodes.ts';
-import { rayClustersIn } from '../support/ray.ts';
+import { rayClustersIn, rayHttp } from '../support/ray.ts';
 import { adminFor, cleanupReleases, rayctlOn } from '../support/releases.ts';
 
 const cluster = await testCluster();
@@ -66,27 +63,30 @@ describe("Ray's autoscaler state through the operator's GCS client", () => {
 
   it('shows unplaceable tasks and a STRICT_SPREAD placement group as demand; refuses to drain a busy node', async () => {
     const [head] = await podsOf('rc', 'head');
-    const script = [
+    // The driver runs on the head as a Ray job (the dashboard's job API), so it needs no Ray Client connection.
+    const driver = [
       'import ray, time',
       'from ray.util.placement_group import placement_group',
-      `ray.init("ray://${head!.status!.podIP}:10001", logging_level="ERROR")`,
+      'ray.init()',
       '@ray.remote(num_cpus=1)',
       'def busy():',
       '    time.sleep(120)',
       'refs = [busy.remote() for _ in range(4)]',
       'pg = placement_group([{"CPU": 1}, {"CPU": 1}], strategy="STRICT_SPREAD")',
-      'print("submitted", flush=True)',
       'time.sleep(180)',
     ].join('\n');
-    const driver = spawn(join(rayVenvDir(), 'bin', 'python'), ['-c', script], {
-      env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const jobs = `http://${head!.status!.podIP}:8265/api/jobs/`;
+    const { submission_id: job } = await rayHttp<{ submission_id: string }>(jobs, 'POST', {
+      entrypoint: `python -c '${driver}'`,
     });
-    after(() => driver.kill('SIGKILL'));
+    after(() => rayHttp(`${jobs}${job}/stop`, 'POST').catch(() => undefined));
     let state: ClusterResourceState | undefined;
     await eventually(
       'three 1-CPU tasks and the placement group pending',
       async () => {
+        const status = await rayHttp<{ status: string; message?: string }>(`${jobs}${job}`);
+        if (['FAILED', 'STOPPED', 'SUCCEEDED'].includes(status.status))
+          throw new Error(`the driver job ended early: ${status.status} ${status.message ?? ''}`);
         state = await gcs.getClusterResourceState();
         const tasks = state.demand.requests.find((r) => r.bundle.CPU === 1 && Object.keys(r.bundle).length === 1);
         return tasks?.count === 3 && state.demand.gangs.length === 1;

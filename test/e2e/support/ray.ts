@@ -15,30 +15,37 @@ export interface RayNode {
   resources_total: Record<string, number>;
 }
 
-function getJson<T>(url: string): Promise<T> {
+/**
+ * A JSON request to Ray's dashboard with node:http. Not fetch: Ray refuses requests that look like a browser's, and
+ * fetch sends Sec-Fetch-* headers ("'POST' method not allowed for browser traffic").
+ */
+export function rayHttp<T>(url: string, method = 'GET', body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 10_000 }, (res) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {};
+    const req = request(url, { method, headers, timeout: 10_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
-        if ((res.statusCode ?? 0) !== 200) return reject(new Error(`GET ${url}: HTTP ${res.statusCode}: ${text}`));
+        if ((res.statusCode ?? 0) !== 200)
+          return reject(new Error(`${method} ${url}: HTTP ${res.statusCode}: ${text}`));
         try {
           resolve(JSON.parse(text) as T);
         } catch {
-          reject(new Error(`GET ${url}: not JSON: ${text.slice(0, 200)}`));
+          reject(new Error(`${method} ${url}: not JSON: ${text.slice(0, 200)}`));
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 10 s`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
 /** Every node the head's GCS knows, alive or dead (Ray's state API). */
 export async function rayNodes(headIp: string): Promise<RayNode[]> {
-  const answer = await getJson<{ data: { result: { result: RayNode[] } } }>(
+  const answer = await rayHttp<{ data: { result: { result: RayNode[] } } }>(
     `http://${headIp}:8265/api/v0/nodes?limit=1000`,
   );
   return answer.data.result.result;
