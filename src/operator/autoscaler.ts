@@ -98,20 +98,27 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
   let budget = launchBudget(input.upscalingSpeed, running) - joining.length;
   let total = input.workers.length;
 
+  const joiningSlots = () =>
+    joining.map((w) => ({ free: { ...(typeByName.get(w.podType)?.resources ?? {}) }, pod: w.name }));
   // Free resources now: alive nodes' available resources, and whole shapes of workers still joining.
-  const slots: Slot[] = [
+  const free: Slot[] = [
     ...[...nodeOf.values()]
       .filter((n) => n.status !== 'DRAINING')
       .map((n) => ({ free: { ...n.available }, pod: n.instanceId })),
-    ...joining.map((w) => ({ free: { ...(typeByName.get(w.podType)?.resources ?? {}) }, pod: w.name })),
+    ...joiningSlots(),
+  ];
+  // Constraints ask for capacity, not free resources: they are packed onto every node's totals.
+  const capacity: Slot[] = [
+    ...[...nodeOf.values()].map((n) => ({ free: { ...n.total }, pod: n.instanceId })),
+    ...joiningSlots(),
   ];
   const launches = new Map<string, number>();
   const infeasible: Resources[] = [];
   const deferred: Resources[] = [];
   const busy = new Set<string>();
 
-  /** A new worker that can hold `bundle`, within every limit, or why there is none. */
-  const launch = (bundle: Resources): Slot | 'infeasible' | 'deferred' => {
+  /** A new worker (added to `pool`) that can hold `bundle`, within every limit, or why there is none. */
+  const launch = (bundle: Resources, pool: Slot[]): Slot | 'infeasible' | 'deferred' => {
     const candidates = input.types.filter((t) => fits(bundle, t.resources));
     if (candidates.length === 0) return 'infeasible';
     if (budget <= 0 || total >= input.maxWorkers) return 'deferred';
@@ -122,14 +129,14 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
     budget -= 1;
     total += 1;
     const slot: Slot = { free: { ...type.resources }, newType: type.name };
-    slots.push(slot);
+    pool.push(slot);
     return slot;
   };
 
-  /** Places one bundle: on the first slot where it fits (not in `avoid`), else on a new worker. */
-  const place = (bundle: Resources, avoid: ReadonlySet<Slot> = new Set()): Slot | undefined => {
-    let slot: Slot | 'infeasible' | 'deferred' | undefined = slots.find((s) => !avoid.has(s) && fits(bundle, s.free));
-    if (!slot) slot = launch(bundle);
+  /** Places one bundle: on the first slot of `pool` where it fits (not in `avoid`), else on a new worker. */
+  const place = (bundle: Resources, pool: Slot[] = free, avoid: ReadonlySet<Slot> = new Set()): Slot | undefined => {
+    let slot: Slot | 'infeasible' | 'deferred' | undefined = pool.find((s) => !avoid.has(s) && fits(bundle, s.free));
+    if (!slot) slot = launch(bundle, pool);
     if (slot === 'infeasible') {
       infeasible.push(bundle);
       return undefined;
@@ -143,17 +150,10 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
     return slot;
   };
 
-  // Constraints ask for capacity, not free resources: pack them onto every node's totals, apart from the rest.
-  const demandSlots = slots.slice();
-  slots.length = 0;
-  slots.push(
-    ...[...nodeOf.values()].map((n) => ({ free: { ...n.total }, pod: n.instanceId })),
-    ...joining.map((w) => ({ free: { ...(typeByName.get(w.podType)?.resources ?? {}) }, pod: w.name })),
-  );
-  for (const { bundle, count: times } of input.demand.constraints) for (let i = 0; i < times; i++) place(bundle);
-  const constrainedNew = slots.filter((s) => s.newType);
-  slots.length = 0;
-  slots.push(...demandSlots, ...constrainedNew);
+  for (const { bundle, count: times } of input.demand.constraints)
+    for (let i = 0; i < times; i++) place(bundle, capacity);
+  // Workers launched for constraints hold demand too, with what the constraints left of them.
+  free.push(...capacity.filter((s) => s.newType));
 
   for (const gang of input.demand.gangs) {
     if (gang.strategy === 'STRICT_PACK') {
@@ -163,7 +163,7 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
     } else if (gang.strategy === 'STRICT_SPREAD') {
       const used = new Set<Slot>();
       for (const bundle of gang.bundles) {
-        const slot = place(bundle, used);
+        const slot = place(bundle, free, used);
         if (slot) used.add(slot);
       }
     } else {
