@@ -179,7 +179,14 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
   for (const worker of input.workers) {
     const node = nodeOf.get(worker.name);
     const type = typeByName.get(worker.podType);
-    if (!node || !type || node.status !== 'IDLE' || node.idleMs < input.idleTimeoutMs) continue;
+    if (!node || !type) continue;
+    // A node Ray drains is leaving (drained by us before an operator restart, or by Ray itself): its pod goes.
+    if (node.status === 'DRAINING') {
+      count.set(type.name, count.get(type.name)! - 1);
+      remove.push({ pod: worker.name, podType: type.name, reason: 'drained in Ray' });
+      continue;
+    }
+    if (node.status !== 'IDLE' || node.idleMs < input.idleTimeoutMs) continue;
     if (busy.has(worker.name) || (launches.get(type.name) ?? 0) > 0) continue;
     if (count.get(type.name)! - 1 < type.min) continue;
     count.set(type.name, count.get(type.name)! - 1);
@@ -198,4 +205,36 @@ export function decide(input: AutoscalerInput): AutoscalerDecision {
 
 function formatMs(ms: number): string {
   return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
+}
+
+/** "{CPU: 1, GPU: 1}": a bundle as events and status show it. */
+export function formatResources(resources: Resources): string {
+  const entries = Object.entries(resources).filter(([, amount]) => amount > 0);
+  return `{${entries.map(([name, amount]) => `${name}: ${name === 'memory' ? formatBytes(amount) : amount}`).join(', ')}}`;
+}
+
+function formatBytes(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${+gib.toFixed(2)}Gi` : `${+(bytes / 1024 ** 2).toFixed(2)}Mi`;
+}
+
+/** Bundles grouped by shape: "3 × {CPU: 1}, 1 × {GPU: 1}". */
+export function formatBundles(bundles: readonly Resources[]): string {
+  const counts = new Map<string, number>();
+  for (const bundle of bundles) {
+    const text = formatResources(bundle);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return [...counts].map(([text, n]) => `${n} × ${text}`).join(', ');
+}
+
+/** Ray's pending demand in one line: tasks and actors, placement groups, request_resources constraints. */
+export function formatDemand(demand: Demand): string {
+  const parts: string[] = [];
+  const requests = demand.requests.flatMap(({ bundle, count }) => Array<Resources>(count).fill(bundle));
+  if (requests.length > 0) parts.push(formatBundles(requests));
+  for (const gang of demand.gangs) parts.push(`placement group ${gang.strategy} [${formatBundles(gang.bundles)}]`);
+  const constraints = demand.constraints.flatMap(({ bundle, count }) => Array<Resources>(count).fill(bundle));
+  if (constraints.length > 0) parts.push(`requested ${formatBundles(constraints)}`);
+  return parts.join('; ');
 }

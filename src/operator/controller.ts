@@ -1,8 +1,15 @@
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
-import { plan, type PendingPod, type Plan } from './desired.ts';
+import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
+import { currentHeadsOf, isEnded, plan, type Autoscaling, type PendingPod, type Plan } from './desired.ts';
 import { Informer } from './informer.ts';
-import { CLUSTER_LABEL, headServiceName } from './labels.ts';
+import {
+  CLUSTER_LABEL,
+  HEAD_UID_ANNOTATION,
+  NODE_TYPE_LABEL,
+  USER_NODE_TYPE_LABEL,
+  headServiceName,
+} from './labels.ts';
 import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
@@ -16,7 +23,15 @@ export interface ControllerOptions {
   namespace?: string;
   concurrency: number;
   resyncMs: number;
+  /** The autoscaler: how often it reads each cluster's load, how many GCS polls at once; undefined = off. */
+  autoscaler?: { pollMs: number; concurrency: number; connect(address: string): GcsApi };
 }
+
+/** What plan() gets for every cluster when the operator runs without an autoscaler. */
+const AUTOSCALER_OFF: Autoscaling = {
+  drained: new Map(),
+  status: { state: 'Disabled', message: 'the operator runs with --autoscaler-poll-period 0' },
+};
 
 /** Expectations older than this are dropped: the create or delete surely happened, or failed unseen. */
 const EXPECTATION_TTL_MS = 60_000;
@@ -44,9 +59,20 @@ export class RayController {
    */
   private readonly lastStatus = new Map<string, RayClusterStatus>();
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly autoscaler: AutoscalerLoop | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     const { client, namespace, log } = options;
+    if (options.autoscaler)
+      this.autoscaler = new AutoscalerLoop({
+        ...options.autoscaler,
+        keys: () => this.clusters.list().map((c) => Informer.key(c.metadata.namespace, c.metadata.name)),
+        view: (key) => this.autoscalingView(key),
+        changed: (key) => this.queue.add(key),
+        event: (cluster, type, reason, message) => this.event(cluster, type, reason, message),
+        log,
+        metrics: options.metrics,
+      });
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.clusters = new Informer<RayCluster>(
       client,
@@ -89,13 +115,14 @@ export class RayController {
       for (const cluster of this.clusters.list()) this.enqueue(cluster.metadata.namespace, cluster.metadata.name);
     }, this.options.resyncMs);
     this.resyncTimer.unref();
+    this.autoscaler?.start();
   }
 
   /** Stops taking work and waits for reconciles in progress to finish. */
   async stop(): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.queue.shutDown();
-    await Promise.all(this.inFlight);
+    await Promise.all([...this.inFlight, this.autoscaler?.stop()]);
     this.clusters.stop();
     this.pods.stop();
     this.services.stop();
@@ -109,6 +136,49 @@ export class RayController {
     for (const c of this.clusters.list()) metrics.clusters.inc({ phase: c.status?.phase || 'Pending' });
     metrics.pods.reset();
     for (const p of this.pods.list()) metrics.pods.inc({ phase: p.status?.phase ?? 'Unknown' });
+  }
+
+  /** The pods of a cluster that it owns (by label and controller reference). */
+  private podsOf(cluster: RayCluster): Pod[] {
+    const { namespace, name, uid } = cluster.metadata;
+    return this.pods
+      .list()
+      .filter(
+        (p) =>
+          p.metadata.namespace === namespace &&
+          p.metadata.labels?.[CLUSTER_LABEL] === name &&
+          (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid),
+      );
+  }
+
+  /** A cluster as the autoscaler sees it: its head, and the workers that exist or are being created. */
+  private autoscalingView(key: string): AutoscalingView | undefined {
+    const [namespace = '', name = ''] = key.split('/');
+    const cluster = this.clusters.get(namespace, name);
+    if (!cluster || cluster.metadata.deletionTimestamp) return undefined;
+    const deleting = this.pendingDeletes.get(key) ?? new Map<string, number>();
+    const live = this.podsOf(cluster).filter(
+      (p) => !p.metadata.deletionTimestamp && !deleting.has(p.metadata.name) && !isEnded(p),
+    );
+    const head = currentHeadsOf(cluster, live)[0];
+    const workers = live
+      .filter(
+        (p) =>
+          p.metadata.labels?.[NODE_TYPE_LABEL] === 'worker' &&
+          !!head &&
+          p.metadata.annotations?.[HEAD_UID_ANNOTATION] === head.metadata.uid,
+      )
+      .map((p) => ({ name: p.metadata.name, podType: p.metadata.labels?.[USER_NODE_TYPE_LABEL] ?? '' }));
+    for (const pending of this.pendingCreates.get(key) ?? [])
+      if (pending.role === 'worker' && !workers.some((w) => w.name === pending.name))
+        workers.push({ name: pending.name, podType: pending.podType });
+    return {
+      cluster: this.lastStatus.has(cluster.metadata.uid)
+        ? { ...cluster, status: this.lastStatus.get(cluster.metadata.uid)! }
+        : cluster,
+      ...(head ? { head: { name: head.metadata.name, ...(head.status?.podIP ? { ip: head.status.podIP } : {}) } } : {}),
+      workers,
+    };
   }
 
   private enqueue(namespace: string | undefined, name: string): void {
@@ -196,14 +266,8 @@ export class RayController {
     );
     this.pendingCreates.set(key, pendingCreates);
     this.pendingDeletes.set(key, pendingDeletes);
-    const pods = this.pods
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === namespace &&
-          p.metadata.labels?.[CLUSTER_LABEL] === name &&
-          (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === cluster.metadata.uid),
-      );
+    const pods = this.podsOf(cluster);
+    const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
     const result = plan({
       cluster: current,
       pods,
@@ -211,6 +275,7 @@ export class RayController {
       pendingCreates,
       pendingDeletes: new Set(pendingDeletes.keys()),
       now: new Date(),
+      ...(autoscaling ? { autoscaling } : {}),
     });
     await this.carryOut(current, result, log);
     await this.writeStatus(current, result.status, log);

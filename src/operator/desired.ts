@@ -1,6 +1,6 @@
 import { buildHeadService, buildPod, launchHash, type Role } from './build.ts';
 import { HEAD_UID_ANNOTATION, LAUNCH_CONFIG_LABEL, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from './labels.ts';
-import type { Condition, NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
+import type { AutoscalerStatus, Condition, NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
 
 /** A pod the operator created that its cache has not shown yet (an "expectation"). */
 export interface PendingPod {
@@ -24,10 +24,15 @@ export interface Observed {
 }
 
 export interface Autoscaling {
-  /** Workers per type the autoscaler wants (already within each type's [minWorkers, maxWorkers]). */
-  targets: ReadonlyMap<string, number>;
+  /**
+   * Workers per type the autoscaler wants (already within each type's [minWorkers, maxWorkers]), from a fresh view
+   * of Ray; undefined while it has none (GCS away, operator just started): then workers hold, once the autoscaler
+   * has taken over this head (status.autoscaler.headPod).
+   */
+  targets?: ReadonlyMap<string, number>;
   /** Idle workers Ray accepted to drain: removed first when a type scales down, with this reason. */
   drained: ReadonlyMap<string, string>;
+  status: AutoscalerStatus;
 }
 
 export interface PodAction<P = Pod> {
@@ -48,7 +53,6 @@ export interface Plan {
   notes: { reason: string; message: string; warning?: boolean }[];
 }
 
-const isEnded = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 export const isReady = (pod: Pod) =>
   pod.status?.phase === 'Running' &&
   (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -94,6 +98,19 @@ export function workerTargets(cluster: RayCluster, autoscaled?: ReadonlyMap<stri
   return targets;
 }
 
+export const isEnded = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+/** Head pods with the head type's current launch config, oldest first: the first one is the cluster's head. */
+export function currentHeadsOf(cluster: RayCluster, pods: readonly Pod[]): Pod[] {
+  const headType = cluster.spec.podTypes.find((t) => t.name === cluster.spec.headPodType);
+  if (!headType) return [];
+  const hash = launchHash(cluster, headType, 'head');
+  return pods
+    .filter((p) => p.metadata.labels?.[NODE_TYPE_LABEL] === 'head' && p.metadata.labels[LAUNCH_CONFIG_LABEL] === hash)
+    .sort(newestFirst)
+    .reverse();
+}
+
 /**
  * The reconcile as a pure function: level-triggered, so it only looks at what is, never at what happened.
  * Pods created but not yet cached count as present and deleted ones as gone, so a stale cache never makes a
@@ -136,12 +153,8 @@ export function plan(observed: Observed): Plan {
 
   // The head: exactly one pod of the head type with the current launch config.
   const headType = typeOf(cluster.spec.headPodType)!;
-  const headHash = launchHash(cluster, headType, 'head');
-  const heads = running
-    .filter((p) => p.metadata.labels?.[NODE_TYPE_LABEL] === 'head')
-    .sort(newestFirst)
-    .reverse();
-  const currentHeads = heads.filter((p) => p.metadata.labels?.[LAUNCH_CONFIG_LABEL] === headHash);
+  const heads = running.filter((p) => p.metadata.labels?.[NODE_TYPE_LABEL] === 'head');
+  const currentHeads = currentHeadsOf(cluster, heads);
   for (const pod of heads.filter((p) => !currentHeads.includes(p)))
     remove.push(action(pod, 'head type config changed'));
   for (const pod of currentHeads.slice(1)) remove.push(action(pod, 'more than one head'));
@@ -163,11 +176,8 @@ export function plan(observed: Observed): Plan {
 
   // Workers join one head: with no current head (or a new one), the old head's workers go.
   const headUid = head?.metadata.uid;
-  const targets = workerTargets(cluster, observed.autoscaling?.targets);
-  const drained = observed.autoscaling?.drained ?? new Map<string, string>();
-  const workerStatus: NonNullable<RayClusterStatus['workers']> = [];
+  const workers = new Map<string, { current: Pod[]; have: number }>();
   for (const podType of cluster.spec.podTypes) {
-    const target = targets.get(podType.name) ?? 0;
     const hash = launchHash(cluster, podType, 'worker');
     const ofType = running.filter(
       (p) =>
@@ -182,7 +192,23 @@ export function plan(observed: Observed): Plan {
       else current.push(pod);
     }
     const pending = observed.pendingCreates.filter((p) => p.role === 'worker' && p.podType === podType.name).length;
-    const have = current.length + pending;
+    workers.set(podType.name, { current, have: current.length + pending });
+  }
+  const autoscalerStatus = observed.autoscaling?.status ?? cluster.status?.autoscaler;
+  const holding =
+    !observed.autoscaling?.targets &&
+    !!head &&
+    autoscalerStatus?.state !== 'Disabled' &&
+    autoscalerStatus?.headPod === head.metadata.name;
+  const autoscaled = holding
+    ? new Map([...workers].map(([type, { have }]) => [type, have]))
+    : observed.autoscaling?.targets;
+  const targets = workerTargets(cluster, autoscaled);
+  const drained = observed.autoscaling?.drained ?? new Map<string, string>();
+  const workerStatus: NonNullable<RayClusterStatus['workers']> = [];
+  for (const podType of cluster.spec.podTypes) {
+    const target = targets.get(podType.name) ?? 0;
+    const { current, have } = workers.get(podType.name)!;
     if (have > target) {
       // Drained idle workers first (exactly the pods the autoscaler chose), then newest first: the oldest workers
       // have the most state worth keeping.
@@ -217,6 +243,7 @@ export function plan(observed: Observed): Plan {
       workerStatus,
       restarts,
       converged: create.length === 0 && remove.length === 0 && !headPending,
+      autoscaler: autoscalerStatus,
     }),
     notes,
   };
@@ -235,6 +262,7 @@ function status(
     workerStatus: NonNullable<RayClusterStatus['workers']>;
     restarts: number;
     converged: boolean;
+    autoscaler: AutoscalerStatus | undefined;
   },
 ): RayClusterStatus {
   const { cluster } = observed;
@@ -279,6 +307,17 @@ function status(
         workersReady ? 'AllReady' : 'Waiting',
         `${readyWorkers}/${desiredWorkers} workers ready`,
       ),
+      ...(facts.autoscaler
+        ? [
+            condition(
+              'AutoscalerActive',
+              facts.autoscaler.state === 'Active',
+              facts.autoscaler.state,
+              facts.autoscaler.message,
+            ),
+          ]
+        : []),
     ],
+    ...(facts.autoscaler ? { autoscaler: facts.autoscaler } : {}),
   };
 }

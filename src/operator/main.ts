@@ -7,7 +7,8 @@ import { runOperator } from './run.ts';
 
 const USAGE = `usage: node operator.mjs [-n NAMESPACE] [--concurrency N] [--resync DURATION] [--leader-elect]
   [--leader-election-namespace NS] [--metrics-addr HOST:PORT|0] [--log-format text|json]
-  [--log-level debug|info|warn|error] [--kubeconfig FILE] [--kube-context NAME]`;
+  [--log-level debug|info|warn|error] [--autoscaler-poll-period DURATION|0] [--autoscaler-concurrency N]
+  [--kubeconfig FILE] [--kube-context NAME]`;
 
 try {
   const { values } = parseArgs({
@@ -23,6 +24,8 @@ try {
       'metrics-addr': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.metricsAddr },
       'log-format': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.logFormat },
       'log-level': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.logLevel },
+      'autoscaler-poll-period': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.autoscalerPollPeriod },
+      'autoscaler-concurrency': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.autoscalerConcurrency },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,6 +45,8 @@ try {
     metricsAddr: values['metrics-addr'],
     logFormat: values['log-format'],
     logLevel: values['log-level'],
+    autoscalerPollPeriod: values['autoscaler-poll-period'],
+    autoscalerConcurrency: values['autoscaler-concurrency'],
   });
   process.exitCode = await runOperator(options);
 } catch (error) {

@@ -85,8 +85,23 @@ export class OperatorMetrics {
   readonly clusters = new Family('rayctl_operator_clusters', 'RayClusters watched, by phase.', 'gauge');
   readonly pods = new Family('rayctl_operator_pods', 'Ray pods, by phase.', 'gauge');
   readonly leader = new Family('rayctl_operator_leader', '1 while this replica is the leader.', 'gauge');
+  readonly decisions = new Family(
+    'rayctl_operator_autoscaler_decisions_total',
+    'Autoscaler decisions: workers launched (scale_up), drained (scale_down), new infeasible demand.',
+    'counter',
+  );
+  readonly gcsPollSeconds = new Histogram(
+    'rayctl_operator_gcs_poll_duration_seconds',
+    "Time to read one cluster's load from Ray's GCS.",
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  );
+  readonly gcsPollErrors = new Family(
+    'rayctl_operator_gcs_poll_errors_total',
+    "Polls of a cluster's GCS that failed (head starting, restarting or gone).",
+    'counter',
+  );
 
   render(): string {
-    return `${[this.reconciles, this.errors, this.podActions, this.duration, this.queueDepth, this.clusters, this.pods, this.leader].map((m) => m.render()).join('\n')}\n`;
+    return `${[this.reconciles, this.errors, this.podActions, this.duration, this.queueDepth, this.clusters, this.pods, this.leader, this.decisions, this.gcsPollSeconds, this.gcsPollErrors].map((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -17,6 +17,8 @@ export interface OperatorFlags {
   metricsAddr: string;
   logFormat: string;
   logLevel: string;
+  autoscalerPollPeriod: string;
+  autoscalerConcurrency: string;
 }
 
 export const OPERATOR_FLAG_DEFAULTS = {
@@ -25,6 +27,9 @@ export const OPERATOR_FLAG_DEFAULTS = {
   metricsAddr: ':8080',
   logFormat: 'text',
   logLevel: 'info',
+  // Ray's own autoscaler read the cluster's load every 5 s.
+  autoscalerPollPeriod: '5s',
+  autoscalerConcurrency: '16',
 } as const satisfies Partial<OperatorFlags>;
 
 const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
@@ -34,9 +39,13 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 export function operatorOptions(flags: OperatorFlags, env: NodeJS.ProcessEnv = process.env): OperatorOptions {
   const namespace = flags.namespace ?? (env.RAY_OPERATOR_POD_NAMESPACE || undefined);
   if (namespace) checkNamespaceName(namespace);
-  const concurrency = Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError(`--concurrency must be a whole number ≥ 1, got "${flags.concurrency}"`);
+  const concurrency = wholeNumber(flags.concurrency, '--concurrency');
+  const autoscalerConcurrency = wholeNumber(flags.autoscalerConcurrency, '--autoscaler-concurrency');
+  const autoscalerPollMs = parseDuration(flags.autoscalerPollPeriod, '--autoscaler-poll-period');
+  if (autoscalerPollMs > 0 && autoscalerPollMs < 100)
+    throw new UsageError(
+      `--autoscaler-poll-period must be 0 (no autoscaler) or at least 100ms, got "${flags.autoscalerPollPeriod}"`,
+    );
   const logFormat = LOG_FORMATS.find((f) => f === flags.logFormat);
   if (!logFormat)
     throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${flags.logFormat}"`);
@@ -56,5 +65,13 @@ export function operatorOptions(flags: OperatorFlags, env: NodeJS.ProcessEnv = p
     ...(flags.metricsAddr === '0' ? {} : { metricsAddr: flags.metricsAddr }),
     logFormat,
     logLevel,
+    autoscalerPollMs,
+    autoscalerConcurrency,
   };
+}
+
+function wholeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${text}"`);
+  return value;
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { KubeClient, type ConnectOptions } from '../kube/client.ts';
 import { UserError } from '../errors.ts';
-import { RayController } from './controller.ts';
+import { RayController, type ControllerOptions } from './controller.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorLog, type LogFormat, type LogLevel } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -19,6 +19,10 @@ export interface OperatorOptions {
   metricsAddr?: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  /** How often the autoscaler reads each cluster's load; 0 = no autoscaler. */
+  autoscalerPollMs: number;
+  /** GCS polls in flight at once. */
+  autoscalerConcurrency: number;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
     concurrency: options.concurrency,
     resyncMs: options.resyncMs,
     ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.autoscalerPollMs > 0 ? { autoscaler: await autoscalerOptions(options) } : {}),
   });
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = options.leaderElect
@@ -72,7 +77,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   });
 
   log.info(
-    `rayctl operator starting: watching ${options.namespace ? `namespace ${options.namespace}` : 'all namespaces'} at ${client.server} (context ${client.contextName}), ${options.concurrency} workers`,
+    `rayctl operator starting: watching ${options.namespace ? `namespace ${options.namespace}` : 'all namespaces'} at ${client.server} (context ${client.contextName}), ${options.concurrency} workers, ${options.autoscalerPollMs > 0 ? `autoscaler polling every ${options.autoscalerPollMs / 1000}s` : 'no autoscaler'}`,
   );
   try {
     await controller.startCaches();
@@ -89,6 +94,16 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   controller.startWorkers();
   log.info('reconciling');
   return exited;
+}
+
+/** gRPC loads here, and only here: the CLI's other commands never pay for it (DESIGN.md, start-up). */
+async function autoscalerOptions(options: OperatorOptions): Promise<ControllerOptions['autoscaler']> {
+  const { GcsClient } = await import('./gcs.ts');
+  return {
+    pollMs: options.autoscalerPollMs,
+    concurrency: options.autoscalerConcurrency,
+    connect: (address) => new GcsClient(address),
+  };
 }
 
 async function serve(

@@ -65,6 +65,8 @@ export interface RayClusterSpec {
   maxWorkers?: number;
   upscalingSpeed?: number;
   idleTimeoutMinutes?: number;
+  /** false: worker counts are only desiredWorkers/minWorkers, never Ray's load (default true). */
+  enableAutoscaling?: boolean;
   headPodType: string;
   podTypes: PodType[];
   headServicePorts?: { name: string; port: number; targetPort?: number | string }[];
@@ -74,11 +76,29 @@ export interface RayClusterSpec {
 }
 
 export interface Condition {
-  type: 'HeadPodReady' | 'WorkersReady';
+  type: 'HeadPodReady' | 'WorkersReady' | 'AutoscalerActive';
   status: 'True' | 'False';
   reason: string;
   message: string;
   lastTransitionTime: string;
+}
+
+/** What the autoscaler sees and did, for `kubectl get -o yaml` and `rayctl status`. */
+export interface AutoscalerStatus {
+  /** Active: reading Ray's load; WaitingForHead: no head pod with an IP yet; Unreachable: the GCS does not answer. */
+  state: 'Active' | 'WaitingForHead' | 'Unreachable' | 'Disabled';
+  message: string;
+  /**
+   * The head pod whose Ray the autoscaler has read. From then on Ray's load sets the worker counts, and they hold
+   * while the GCS is away (so an operator restart or a GCS outage never removes workers it cannot see).
+   */
+  headPod?: string;
+  /** Demand Ray cannot place now, e.g. "3 × {CPU: 1}". */
+  pendingDemand?: string;
+  /** Demand no pod type can ever hold. */
+  infeasibleDemand?: string;
+  lastScaleUp?: { time: string; message: string };
+  lastScaleDown?: { time: string; message: string };
 }
 
 export interface RayClusterStatus {
@@ -92,6 +112,7 @@ export interface RayClusterStatus {
   head?: { podName?: string; podIP?: string };
   serviceIP?: string;
   conditions?: Condition[];
+  autoscaler?: AutoscalerStatus;
 }
 
 export interface RayCluster {

@@ -490,6 +490,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
       // Node InternalIP and daemonEndpoints.kubeletEndpoint.Port: where the API server proxies pods/log.
       '--node-ip=127.0.0.1',
+      // Simulated pods get loopback addresses: the operator's autoscaler polls a head's GCS at its pod IP, and a
+      // connection to a simulated head must be refused here rather than sent off the machine.
+      '--cidr=127.2.0.0/16',
       `--node-port=${kwokPort}`,
       `--server-address=127.0.0.1:${kwokPort}`,
       // Logs/ClusterLogs as CRDs (not --config) so setPodLog works while kwok runs.

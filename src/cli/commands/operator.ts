@@ -27,6 +27,16 @@ export function operatorCommand(): Command {
       'serve /healthz, /readyz and /metrics here; "0" for none',
       OPERATOR_FLAG_DEFAULTS.metricsAddr,
     )
+    .option(
+      '--autoscaler-poll-period <duration>',
+      "how often the autoscaler reads each cluster's load from Ray; 0 turns the autoscaler off",
+      OPERATOR_FLAG_DEFAULTS.autoscalerPollPeriod,
+    )
+    .option(
+      '--autoscaler-concurrency <n>',
+      "clusters whose load is read at once (Ray's GCS polls in flight)",
+      OPERATOR_FLAG_DEFAULTS.autoscalerConcurrency,
+    )
     .addOption(
       new Option('--log-format <format>', 'log line format')
         .choices(['text', 'json'])

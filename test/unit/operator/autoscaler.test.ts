@@ -155,6 +155,23 @@ describe('scale down', () => {
     assert.deepEqual(floor.remove, []);
   });
 
+  it('removes a worker Ray is draining (drained before an operator restart), and does not count it', () => {
+    const decision = decide(
+      input({
+        workers: three.slice(0, 2),
+        nodes: [head, worker('w1', 'DRAINING', { CPU: 1 }), worker('w2', 'RUNNING', { CPU: 0 })],
+        demand: { ...none, requests: [{ bundle: { CPU: 1 }, count: 1 }] },
+      }),
+    );
+    assert.deepEqual(
+      decision.remove.map((r) => [r.pod, r.reason]),
+      [['w1', 'drained in Ray']],
+    );
+    // The task cannot go on the draining node: a new worker holds it, in w1's place.
+    assert.equal(decision.targets.get('rayWorkerType'), 2);
+    assert.equal(decision.launches.get('rayWorkerType'), 1);
+  });
+
   it('never removes a busy worker, nor an idle one that pending demand will use', () => {
     const decision = decide(
       input({

@@ -4,8 +4,8 @@ import { renderRelease } from '../../../src/actions/render.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
 import type { Values } from '../../../src/chart/tree.ts';
 import { buildHeadService, launchHash, wrapCommand } from '../../../src/operator/build.ts';
-import { plan, workerTargets, type Observed } from '../../../src/operator/desired.ts';
-import type { NewPod, Pod, RayCluster } from '../../../src/operator/types.ts';
+import { plan, workerTargets, type Autoscaling, type Observed } from '../../../src/operator/desired.ts';
+import type { AutoscalerStatus, NewPod, Pod, RayCluster } from '../../../src/operator/types.ts';
 
 const chart = await loadBuiltinChart();
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -31,6 +31,13 @@ function asCached(created: NewPod, phase = 'Running', ready = true): Pod {
     },
     status: { phase, podIP: `10.0.0.${serial}`, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
+}
+
+const ACTIVE: AutoscalerStatus = { state: 'Active', message: 'reading Ray' };
+
+/** The autoscaler's decision as plan() takes it: targets per type, drained pods. */
+function autoscaled(targets: Record<string, number>, drained: Record<string, string> = {}): Autoscaling {
+  return { targets: new Map(Object.entries(targets)), drained: new Map(Object.entries(drained)), status: ACTIVE };
 }
 
 function observe(cluster: RayCluster, pods: Pod[], extra: Partial<Observed> = {}): Observed {
@@ -198,14 +205,10 @@ describe('the reconcile plan', () => {
     const base = rayCluster({ podTypes: { rayWorkerType: { minWorkers: 0, maxWorkers: 3 } } });
     const { pods, cluster } = converge(base);
     assert.equal(workers(pods).length, 0);
-    const up = plan(
-      observe(cluster, pods, { autoscaling: { targets: new Map([['rayWorkerType', 2]]), drained: new Map() } }),
-    );
+    const up = plan(observe(cluster, pods, { autoscaling: autoscaled({ rayWorkerType: 2 }) }));
     assert.equal(up.create.filter((c) => c.role === 'worker').length, 2);
     // Above maxWorkers is clamped even if asked.
-    const capped = plan(
-      observe(cluster, pods, { autoscaling: { targets: new Map([['rayWorkerType', 9]]), drained: new Map() } }),
-    );
+    const capped = plan(observe(cluster, pods, { autoscaling: autoscaled({ rayWorkerType: 9 }) }));
     assert.equal(capped.create.filter((c) => c.role === 'worker').length, 3);
     // rayctl scale set desiredWorkers 2: the autoscaler asking for 0 keeps 2.
     const manual = {
@@ -215,9 +218,7 @@ describe('the reconcile plan', () => {
         podTypes: cluster.spec.podTypes.map((t) => (t.name === 'rayWorkerType' ? { ...t, desiredWorkers: 2 } : t)),
       },
     };
-    const floor = plan(
-      observe(manual, pods, { autoscaling: { targets: new Map([['rayWorkerType', 0]]), drained: new Map() } }),
-    );
+    const floor = plan(observe(manual, pods, { autoscaling: autoscaled({ rayWorkerType: 0 }) }));
     assert.equal(floor.create.filter((c) => c.role === 'worker').length, 2);
   });
 
@@ -232,16 +233,39 @@ describe('the reconcile plan', () => {
     };
     const result = plan(
       observe(scaled, pods, {
-        autoscaling: {
-          targets: new Map([['rayWorkerType', 2]]),
-          drained: new Map([[oldest!.metadata.name, 'idle for 5m (idleTimeoutMinutes 5m)']]),
-        },
+        autoscaling: autoscaled(
+          { rayWorkerType: 2 },
+          { [oldest!.metadata.name]: 'idle for 5m (idleTimeoutMinutes 5m)' },
+        ),
       }),
     );
     assert.deepEqual(
       result.delete.map((d) => [d.pod.metadata.name, d.reason]),
       [[oldest!.metadata.name, 'idle for 5m (idleTimeoutMinutes 5m)']],
     );
+  });
+
+  it('holds every worker while the autoscaler that took over this head has no fresh view of Ray', () => {
+    const { pods, cluster } = converge(rayCluster({ podTypes: { rayWorkerType: { minWorkers: 0, maxWorkers: 3 } } }));
+    const grown = plan(observe(cluster, pods, { autoscaling: autoscaled({ rayWorkerType: 3 }) }));
+    const withWorkers = [...pods, ...grown.create.map((c) => asCached(c.pod))];
+    const head = withWorkers.find((p) => p.metadata.labels?.['ray-node-type'] === 'head')!;
+    const unreachable: AutoscalerStatus = { state: 'Unreachable', message: 'GCS away', headPod: head.metadata.name };
+    // GCS away: no targets, the runtime says so; minWorkers is 0 but nothing goes.
+    const away = plan(observe(cluster, withWorkers, { autoscaling: { drained: new Map(), status: unreachable } }));
+    assert.deepEqual(away.delete, []);
+    assert.equal(away.status.conditions?.find((c) => c.type === 'AutoscalerActive')?.status, 'False');
+    assert.equal(away.status.autoscaler?.state, 'Unreachable');
+    // A restarted operator has no runtime state yet: the status it wrote before says the autoscaler owns this head.
+    const restarted = { ...cluster, status: { ...cluster.status, autoscaler: unreachable } };
+    assert.deepEqual(plan(observe(restarted, withWorkers)).delete, []);
+    // A different head (replaced): the old view says nothing about it, manual targets apply (its workers go anyway).
+    const otherHead = { ...restarted, status: { ...restarted.status, autoscaler: { ...unreachable, headPod: 'x' } } };
+    assert.equal(plan(observe(otherHead, withWorkers)).delete.filter((d) => d.role === 'worker').length, 3);
+    // Autoscaling switched off: manual targets, whatever the last status says.
+    const disabled: AutoscalerStatus = { state: 'Disabled', message: 'off', headPod: head.metadata.name };
+    const off = plan(observe(cluster, withWorkers, { autoscaling: { drained: new Map(), status: disabled } }));
+    assert.equal(off.delete.filter((d) => d.role === 'worker').length, 3);
   });
 
   it('clamps desiredWorkers into [minWorkers, maxWorkers] and caps the total by spec.maxWorkers', () => {
