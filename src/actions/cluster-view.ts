@@ -1,7 +1,7 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { Release } from '../release/model.ts';
 import { isReady } from '../operator/desired.ts';
-import type { Pod, RayCluster, Service } from '../operator/types.ts';
+import type { AutoscalerStatus, Pod, RayCluster, Service } from '../operator/types.ts';
 import type { ActionContext } from './context.ts';
 import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
@@ -14,6 +14,8 @@ export interface ClusterView {
   phase: string;
   restarts: number;
   workers: { podType: string; ready: number; desired: number }[];
+  /** What the operator's autoscaler reads from Ray and did last. */
+  autoscaler?: AutoscalerStatus;
   operator?: OperatorInstance;
   createdAt: string;
   headService?: { name: string; clusterIP: string; ports: string[] };
@@ -53,6 +55,7 @@ function summary(cluster: RayCluster, operators: OperatorInstance[]): ClusterVie
     phase: cluster.status?.phase || 'Pending',
     restarts: cluster.status?.autoscalerRetries ?? 0,
     workers: cluster.status?.workers ?? [],
+    ...(cluster.status?.autoscaler ? { autoscaler: cluster.status.autoscaler } : {}),
     ...(operator ? { operator } : {}),
     createdAt: (cluster.metadata as { creationTimestamp?: string }).creationTimestamp ?? '',
     pods: [],

@@ -31,6 +31,23 @@ export function operatorText(view: ClusterView): string {
   return o.release ? `${o.release.name} (${o.release.namespace})` : `${o.deployment} (${o.namespace})`;
 }
 
+/** One line on the autoscaler: its state, the demand Ray cannot place, what it did last. */
+export function autoscalerText(view: ClusterView, now = Date.now()): string | undefined {
+  const a = view.autoscaler;
+  if (!a) return undefined;
+  if (a.state !== 'Active') return `${a.state}: ${a.message}`;
+  const parts = [`Active; pending demand: ${a.pendingDemand ?? 'none'}`];
+  if (a.infeasibleDemand) parts.push(chalk.red(`infeasible: ${a.infeasibleDemand}`));
+  const last = [
+    a.lastScaleUp && { ...a.lastScaleUp, what: 'up' },
+    a.lastScaleDown && { ...a.lastScaleDown, what: 'down' },
+  ]
+    .filter((e) => !!e)
+    .sort((x, y) => y.time.localeCompare(x.time))[0];
+  if (last) parts.push(`last scaled ${last.what} ${age(last.time, now)} ago: ${last.message}`);
+  return parts.join('; ');
+}
+
 export function printClusterViews(clusters: ClusterView[], operator: OperatorView | undefined): void {
   for (const view of clusters) {
     const lines = [
@@ -41,6 +58,8 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
         ? `  head service: ${view.headService.name} (${view.headService.clusterIP}) ${view.headService.ports.join(' ')}`
         : '  head service: not created yet',
     ];
+    const autoscaler = autoscalerText(view);
+    if (autoscaler) lines.push(`  autoscaler: ${autoscaler}`);
     process.stdout.write(`${lines.join('\n')}\n`);
     if (view.pods.length > 0) {
       const rows = view.pods

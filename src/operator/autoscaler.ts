@@ -209,7 +209,14 @@ function formatMs(ms: number): string {
 
 /** "{CPU: 1, GPU: 1}": a bundle as events and status show it. */
 export function formatResources(resources: Resources): string {
-  const entries = Object.entries(resources).filter(([, amount]) => amount > 0);
+  // Ray's maps come in no fixed order: CPU, GPU, memory first, then the rest by name, so equal bundles read equal.
+  const rank = (name: string) => {
+    const builtin = ['CPU', 'GPU', 'memory'].indexOf(name);
+    return builtin >= 0 ? String(builtin) : `9${name}`;
+  };
+  const entries = Object.entries(resources)
+    .filter(([, amount]) => amount > 0)
+    .sort(([a], [b]) => rank(a).localeCompare(rank(b)));
   return `{${entries.map(([name, amount]) => `${name}: ${name === 'memory' ? formatBytes(amount) : amount}`).join(', ')}}`;
 }
 

@@ -151,14 +151,21 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
 }
 
 /** Variables the operator always sets itself: a user's value for them is dropped. */
-const OPERATOR_ENV = new Set(['RAY_HEAD_IP', 'RAY_CLOUD_INSTANCE_ID', 'RAY_NODE_TYPE_NAME']);
+const OPERATOR_ENV = new Set([
+  'RAY_HEAD_IP',
+  'RAY_CLOUD_INSTANCE_ID',
+  'RAY_NODE_TYPE_NAME',
+  'RAY_enable_autoscaler_v2',
+]);
 
 /**
  * The Ray container's environment: the user's, then what `ray start` reads. RAY_CLOUD_INSTANCE_ID (the pod's own
  * name, known only once the API server has named it from generateName) and RAY_NODE_TYPE_NAME become the node's
  * `instance_id` and `ray_node_type_name` in Ray's autoscaler state: how a Ray node is matched to its pod, so they are
  * always ours. RAY_OVERRIDE_RESOURCES is the user's if they set it (they asked for exactly those resources; the
- * pod type's rayResources then do not reach Ray), else ours from the pod type.
+ * pod type's rayResources then do not reach Ray), else ours from the pod type. RAY_enable_autoscaler_v2=1 makes the
+ * GCS the autoscaler's one source and sink (ADR 0007): `request_resources` reaches the state the operator reads, and
+ * `ray status` shows what the operator reports back (with --no-monitor, no Python autoscaler starts).
  */
 function rayEnv(container: Container, podType: PodType, headIp: string): EnvVar[] {
   const own = container.env ?? [];
@@ -170,6 +177,7 @@ function rayEnv(container: Container, podType: PodType, headIp: string): EnvVar[
     ...(setResources ? [{ name: 'RAY_OVERRIDE_RESOURCES', value: JSON.stringify(resources) }] : []),
     { name: 'RAY_CLOUD_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'RAY_NODE_TYPE_NAME', value: podType.name },
+    { name: 'RAY_enable_autoscaler_v2', value: '1' },
   ];
 }
 

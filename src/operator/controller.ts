@@ -357,10 +357,9 @@ export class RayController {
       'PATCH',
       `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${name}/status`,
       { verb: 'patch', resource: 'rayclusters/status', namespace, name },
-      {
-        body: { status },
-        contentType: 'application/merge-patch+json',
-      },
+      // A JSON patch that sets the whole status: a merge patch would keep fields the new status no longer has
+      // (a pending demand that was met, an infeasible one that went away).
+      { body: [{ op: 'add', path: '/status', value: status }], contentType: 'application/json-patch+json' },
     );
     this.lastStatus.set(cluster.metadata.uid, status);
     if (status.phase !== cluster.status?.phase) {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, stopCluster, type TestCluster } from '../cluster/cluster.ts';
 import { processNodeValuesFile } from '../e2e/support/process-nodes.ts';
-import { alive, rayNodes, withRayClient } from '../e2e/support/ray.ts';
+import { rayVenvDir } from '../cluster/paths.ts';
+import { alive, rayHttp, rayNodes, withRayClient } from '../e2e/support/ray.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'rayctl.js');
@@ -112,6 +113,28 @@ try {
   console.log(task.replace(/^/gm, '    '));
   process.stdout.write(await withRayClient(headIp, task));
 
+  section('Autoscaling: example-cluster3 starts with no workers, grows for a Ray job and shrinks after it');
+  console.log(
+    '(a 0-CPU head, so every task needs a worker; idle workers go after 15 s instead of the default 5 minutes)',
+  );
+  run(cluster, 'rayctl', [
+    '-n',
+    'ray',
+    'install',
+    'example-cluster3',
+    '--cluster-only',
+    '-f',
+    processNodeValuesFile,
+    '--set',
+    'podTypes.rayWorkerType.minWorkers=0',
+    '--set-json',
+    'podTypes.rayHeadType.rayResources={"CPU":0}',
+    '--set-json',
+    'idleTimeoutMinutes=0.25',
+    '--wait',
+  ]);
+  await autoscalingDemo(cluster);
+
   section('Helm chart configuration: scale a cluster with upgrade');
   run(cluster, 'rayctl', [
     '-n',
@@ -143,7 +166,15 @@ try {
   run(cluster, 'rayctl', ['-n', 'ray', 'logs', '--cluster', 'example-cluster2']);
 
   section('Clean up');
-  run(cluster, 'rayctl', ['-n', 'ray', 'uninstall', 'example-cluster', 'example-cluster2', '--wait']);
+  run(cluster, 'rayctl', [
+    '-n',
+    'ray',
+    'uninstall',
+    'example-cluster',
+    'example-cluster2',
+    'example-cluster3',
+    '--wait',
+  ]);
   run(cluster, 'rayctl', ['uninstall', 'ray-operator', '--wait']);
   run(cluster, 'kubectl', ['-n', 'ray', 'get', 'pods']);
 } finally {
@@ -152,4 +183,80 @@ try {
   await stopCluster(cluster);
   rmSync(scratch, { recursive: true, force: true });
   console.log('\ncontrol plane stopped; nothing is left running');
+}
+
+/** Worker pods of example-cluster3 (not being deleted). */
+function workersOf3(cluster: TestCluster): number {
+  const out = spawnSync(
+    join(cluster.binDir, 'kubectl'),
+    ['-n', 'ray', 'get', 'pods', '-l', 'ray-cluster-name=example-cluster3,ray-node-type=worker', '-o', 'json'],
+    { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, encoding: 'utf8' },
+  ).stdout;
+  const pods = (JSON.parse(out || '{"items":[]}') as { items: { metadata: { deletionTimestamp?: string } }[] }).items;
+  return pods.filter((p) => !p.metadata.deletionTimestamp).length;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.resolve(check()).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** A Ray job of three 1-CPU tasks on example-cluster3, with Ray's own CLI, while the operator scales for it. */
+async function autoscalingDemo(cluster: TestCluster): Promise<void> {
+  const headIp = run(cluster, 'kubectl', [
+    '-n',
+    'ray',
+    'get',
+    'pods',
+    '-l',
+    'ray-cluster-name=example-cluster3,ray-node-type=head',
+    '-o',
+    'jsonpath={.items[0].status.podIP}',
+  ]).trim();
+  console.log();
+  await until('the job API on the head', () => rayHttp(`http://${headIp}:8265/api/version`).then(() => true), 120_000);
+  const driver = [
+    'import ray, socket, time',
+    '@ray.remote(num_cpus=1)',
+    'def work(i):',
+    '    time.sleep(10)',
+    '    return socket.gethostname()',
+    'print("tasks ran on", sorted(set(ray.get([work.remote(i) for i in range(3)]))))',
+  ].join('\n');
+  const args = ['job', 'submit', '--address', `http://${headIp}:8265`, '--', 'python', '-c', driver];
+  console.log(bold(`$ ray ${args.slice(0, -1).join(' ')} '`));
+  console.log(`${driver}'`);
+  const job = spawn(join(rayVenvDir(), 'bin', 'ray'), args, {
+    env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let jobOutput = '';
+  job.stdout.on('data', (d: Buffer) => (jobOutput += d.toString()));
+  job.stderr.on('data', (d: Buffer) => (jobOutput += d.toString()));
+  const jobDone = new Promise<number>((resolve) => job.on('close', (code) => resolve(code ?? 1)));
+  await until('three workers launched for the job', () => workersOf3(cluster) === 3, 120_000);
+  run(cluster, 'rayctl', ['-n', 'ray', 'status', 'example-cluster3']);
+  const code = await jobDone;
+  process.stdout.write(
+    jobOutput
+      .split('\n')
+      .filter((l) => /tasks ran on|succeeded|failed/i.test(l))
+      .join('\n') + '\n',
+  );
+  if (code !== 0) throw new Error(`the Ray job failed (exit ${code}):\n${jobOutput}`);
+  console.log('(the workers are idle now; after 15 s the operator drains them through Ray and deletes their pods)');
+  await until('the idle workers removed', () => workersOf3(cluster) === 0, 180_000);
+  run(cluster, 'rayctl', ['-n', 'ray', 'status', 'example-cluster3']);
+  run(cluster, 'kubectl', [
+    '-n',
+    'ray',
+    'get',
+    'events',
+    '--field-selector',
+    'involvedObject.name=example-cluster3',
+    '--sort-by=.lastTimestamp',
+  ]);
 }

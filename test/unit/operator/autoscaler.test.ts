@@ -6,6 +6,9 @@ import { describe, it } from 'node:test';
 import {
   decide,
   fits,
+  formatBundles,
+  formatDemand,
+  formatResources,
   launchBudget,
   type AutoscalerInput,
   type RayNode,
@@ -256,5 +259,24 @@ describe('properties over random clusters', () => {
       for (const bundle of decision.infeasible)
         assert.ok(!types.some((t) => fits(bundle, t.resources)), `feasible demand called infeasible; ${where}`);
     }
+  });
+});
+
+describe('demand as events and status show it', () => {
+  it('orders resources CPU, GPU, memory, then by name, and groups equal bundles', () => {
+    assert.equal(
+      formatResources({ zone: 1, GPU: 1, memory: 1.5 * 2 ** 30, CPU: 2, accel: 0 }),
+      '{CPU: 2, GPU: 1, memory: 1.5Gi, zone: 1}',
+    );
+    assert.equal(formatBundles([{ CPU: 1 }, { GPU: 1, CPU: 1 }, { CPU: 1 }]), '2 × {CPU: 1}, 1 × {CPU: 1, GPU: 1}');
+    assert.equal(
+      formatDemand({
+        requests: [{ bundle: { CPU: 1 }, count: 3 }],
+        gangs: [{ bundles: [{ CPU: 1 }, { CPU: 1 }], strategy: 'STRICT_SPREAD' }],
+        constraints: [{ bundle: { CPU: 1 }, count: 2 }],
+      }),
+      '3 × {CPU: 1}; placement group STRICT_SPREAD [2 × {CPU: 1}]; requested 2 × {CPU: 1}',
+    );
+    assert.equal(formatDemand({ requests: [], gangs: [], constraints: [] }), '');
   });
 });

@@ -197,6 +197,8 @@ describe('how a Ray node names its pod and type', () => {
       ]);
       assert.deepEqual(envOf(pod, 'RAY_NODE_TYPE_NAME'), [{ name: 'RAY_NODE_TYPE_NAME', value: type }]);
       assert.deepEqual(envOf(pod, 'RAY_HEAD_IP'), [{ name: 'RAY_HEAD_IP', value: HEAD_ADDRESS }]);
+      // The GCS holds request_resources and the operator's reports: `ray status` reads them from there.
+      assert.deepEqual(envOf(pod, 'RAY_enable_autoscaler_v2'), [{ name: 'RAY_enable_autoscaler_v2', value: '1' }]);
     }
   });
 
@@ -214,6 +216,7 @@ describe('how a Ray node names its pod and type', () => {
       { name: 'RAY_HEAD_IP', value: 'c-ray-head.ns.svc' },
       { name: 'RAY_CLOUD_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'RAY_NODE_TYPE_NAME', value: 'custom' },
+      { name: 'RAY_enable_autoscaler_v2', value: '1' },
     ]);
   });
 });
