@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, stopCluster, type TestCluster } from '../cluster/cluster.ts';
@@ -240,12 +241,9 @@ async function autoscalingDemo(cluster: TestCluster): Promise<void> {
   await until('three workers launched for the job', () => workersOf3(cluster) === 3, 120_000);
   run(cluster, 'rayctl', ['-n', 'ray', 'status', 'example-cluster3']);
   const code = await jobDone;
-  process.stdout.write(
-    jobOutput
-      .split('\n')
-      .filter((l) => /tasks ran on|succeeded|failed/i.test(l))
-      .join('\n') + '\n',
-  );
+  // Ray's CLI echoes the entrypoint and colours its verdict: show the driver's answer and the verdict, plain.
+  const plain = stripVTControlCharacters(jobOutput).split('\n');
+  process.stdout.write(`${plain.filter((l) => /^tasks ran on|Job '.*' (succeeded|failed)/.test(l)).join('\n')}\n`);
   if (code !== 0) throw new Error(`the Ray job failed (exit ${code}):\n${jobOutput}`);
   console.log('(the workers are idle now; after 15 s the operator drains them through Ray and deletes their pods)');
   await until('the idle workers removed', () => workersOf3(cluster) === 0, 180_000);
