@@ -24,10 +24,15 @@ const client = adminClient(clusterState(cluster));
 const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Runs rayctl quietly (its progress and warnings would bury the numbers); its stderr only when it fails. */
 function rayctl(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rayctl ${args.join(' ')}: exit ${code}`))));
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`rayctl ${args.join(' ')}: exit ${code}\n${stderr}`)),
+    );
   });
 }
 
