@@ -11,7 +11,7 @@ import { Server, ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { adminClient, clusterState, startCluster, stopCluster } from '../cluster/cluster.ts';
 import { GcsClient } from '../../src/operator/gcs.ts';
 import { alive, rayHttp, rayNodes } from '../e2e/support/ray.ts';
-import { processNodeValuesFile } from '../e2e/support/process-nodes.ts';
+import { processNodeValuesFile, scaleFromZeroValuesFile } from '../e2e/support/process-nodes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = `${root}bin/rayctl.js`;
@@ -97,10 +97,8 @@ async function demandToAlive(): Promise<void> {
       '--cluster-only',
       '-f',
       processNodeValuesFile,
-      '--set',
-      'podTypes.rayWorkerType.minWorkers=0',
-      '--set-json',
-      'podTypes.rayHeadType.rayResources={"CPU":0}',
+      '-f',
+      scaleFromZeroValuesFile,
       '--set-json',
       'idleTimeoutMinutes=0.1',
       '--wait',

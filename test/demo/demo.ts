@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, stopCluster, type TestCluster } from '../cluster/cluster.ts';
-import { processNodeValuesFile } from '../e2e/support/process-nodes.ts';
+import { processNodeValuesFile, scaleFromZeroValuesFile } from '../e2e/support/process-nodes.ts';
 import { rayVenvDir } from '../cluster/paths.ts';
 import { alive, rayHttp, rayNodes, withRayClient } from '../e2e/support/ray.ts';
 
@@ -85,16 +85,7 @@ try {
   run(cluster, 'rayctl', ['list', '-A']);
 
   section('A Ray task on example-cluster, through Ray Client on the head pod (port 10001)');
-  const headIp = run(cluster, 'kubectl', [
-    '-n',
-    'ray',
-    'get',
-    'pods',
-    '-l',
-    'ray-cluster-name=example-cluster,ray-node-type=head',
-    '-o',
-    'jsonpath={.items[0].status.podIP}',
-  ]).trim();
+  const headIp = headIpOf(cluster, 'example-cluster');
   console.log();
   // The workers join once the head's GCS answers: wait for Ray to see all three nodes.
   for (let tries = 0; alive(await rayNodes(headIp).catch(() => [])).length < 3; tries++) {
@@ -116,7 +107,8 @@ try {
 
   section('Autoscaling: example-cluster3 starts with no workers, grows for a Ray job and shrinks after it');
   console.log(
-    '(a 0-CPU head, so every task needs a worker; idle workers go after 15 s instead of the default 5 minutes)',
+    `(-f ${scaleFromZeroValuesFile.slice(root.length)}: 0 to 3 workers, a head that offers Ray no CPU so every ` +
+      'task needs a worker, idle workers removed after 15 s instead of the default 5 minutes)',
   );
   run(cluster, 'rayctl', [
     '-n',
@@ -126,12 +118,8 @@ try {
     '--cluster-only',
     '-f',
     processNodeValuesFile,
-    '--set',
-    'podTypes.rayWorkerType.minWorkers=0',
-    '--set-json',
-    'podTypes.rayHeadType.rayResources={"CPU":0}',
-    '--set-json',
-    'idleTimeoutMinutes=0.25',
+    '-f',
+    scaleFromZeroValuesFile,
     '--wait',
   ]);
   await autoscalingDemo(cluster);
@@ -186,6 +174,20 @@ try {
   console.log('\ncontrol plane stopped; nothing is left running');
 }
 
+/** The IP of a cluster's head pod in namespace ray, the way a user would look it up. */
+function headIpOf(cluster: TestCluster, name: string): string {
+  return run(cluster, 'kubectl', [
+    '-n',
+    'ray',
+    'get',
+    'pods',
+    '-l',
+    `ray-cluster-name=${name},ray-node-type=head`,
+    '-o',
+    'jsonpath={.items[0].status.podIP}',
+  ]).trim();
+}
+
 /** Worker pods of example-cluster3 (not being deleted). */
 function workersOf3(cluster: TestCluster): number {
   const out = spawnSync(
@@ -207,16 +209,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 
 /** A Ray job of three 1-CPU tasks on example-cluster3, with Ray's own CLI, while the operator scales for it. */
 async function autoscalingDemo(cluster: TestCluster): Promise<void> {
-  const headIp = run(cluster, 'kubectl', [
-    '-n',
-    'ray',
-    'get',
-    'pods',
-    '-l',
-    'ray-cluster-name=example-cluster3,ray-node-type=head',
-    '-o',
-    'jsonpath={.items[0].status.podIP}',
-  ]).trim();
+  const headIp = headIpOf(cluster, 'example-cluster3');
   console.log();
   await until('the job API on the head', () => rayHttp(`http://${headIp}:8265/api/version`).then(() => true), 120_000);
   const driver = [

@@ -11,7 +11,7 @@ import { rayVenvDir } from '../../cluster/paths.ts';
 import type { RayCluster } from '../../../src/operator/types.ts';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator, type OperatorProcess } from '../support/operator.ts';
-import { processNodeValuesFile, type Pod } from '../support/process-nodes.ts';
+import { processNodeValuesFile, scaleFromZeroValuesFile, type Pod } from '../support/process-nodes.ts';
 import { alive, rayClustersIn, rayHttp, rayNodes } from '../support/ray.ts';
 import { adminFor, cleanupReleases, rayctlOn } from '../support/releases.ts';
 
@@ -109,13 +109,8 @@ describe('the autoscaler on real Ray (minWorkers 0, maxWorkers 3, idleTimeoutMin
       '--cluster-only',
       '-f',
       processNodeValuesFile,
-      '--set-json',
-      'podTypes.rayHeadType.rayResources={"CPU":0}',
-      '--set',
-      'podTypes.rayWorkerType.minWorkers=0,podTypes.rayWorkerType.maxWorkers=3',
-      // --set keeps 0.25 a string, as Helm's does.
-      '--set-json',
-      'idleTimeoutMinutes=0.25',
+      '-f',
+      scaleFromZeroValuesFile,
       '--wait',
       '--timeout',
       '5m',

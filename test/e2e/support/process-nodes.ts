@@ -20,6 +20,8 @@ export const onProcessNode = {
 
 /** Chart values that put every Ray pod of a release on the process nodes (a values file for -f). */
 export const processNodeValuesFile = join(repoRoot, 'test', 'fixtures', 'process-node', 'ray-values.yaml');
+/** With processNodeValuesFile: a cluster with a 0-CPU head and 0 to 3 workers that scales on Ray's load. */
+export const scaleFromZeroValuesFile = join(repoRoot, 'test', 'fixtures', 'process-node', 'scale-from-zero.yaml');
 
 export const NODE_IMAGE = 'node:20-bookworm-slim';
 
