@@ -186,6 +186,9 @@ describe('the autoscaler on real Ray (minWorkers 0, maxWorkers 3, idleTimeoutMin
     const downs = all.filter((e) => e.reason === 'ScaledDown');
     assert.equal(downs.length, 3);
     for (const e of downs) assert.match(e.message, /idle for \d+s \(idleTimeoutMinutes 15s\)/);
+    // The decisions in the operator's log, under the cluster's prefix (what `rayctl logs --cluster` shows).
+    assert.match(operator.stdout(), new RegExp(`^auto,${ns}:.*autoscaler: scaling up: \\+\\d rayWorkerType`, 'm'));
+    assert.match(operator.stdout(), new RegExp(`^auto,${ns}:.*autoscaler: scaling down: drained auto-ray-worker`, 'm'));
     const status = (await rayCluster()).status!.autoscaler!;
     assert.match(status.lastScaleDown!.message, /idle for/);
     assert.equal(status.pendingDemand, undefined);
