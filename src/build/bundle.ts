@@ -53,6 +53,11 @@ function builtinChartPlugin(): Plugin {
   };
 }
 
+// Bundled CommonJS dependencies (gRPC in the operator, several in the CLI) call require(); give ESM output one.
+const REQUIRE_BANNER = {
+  js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);",
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
 // The operator alone, one self-contained file the chart ships in a ConfigMap (ADR 0006). client-node stays out:
@@ -68,6 +73,7 @@ const operator = await build({
   target: 'node20',
   minify: true,
   external: ['@kubernetes/client-node'],
+  banner: REQUIRE_BANNER,
   metafile: true,
   logLevel: 'warning',
 });
@@ -91,9 +97,6 @@ await build({
   sourcemap: 'linked',
   define: { __RAYCTL_BUNDLED__: 'true' },
   plugins: [builtinChartPlugin()],
-  // Bundled CommonJS dependencies call require(); give ESM output one.
-  banner: {
-    js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);",
-  },
+  banner: REQUIRE_BANNER,
   logLevel: 'warning',
 });
