@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { runRayctl } from './support/run-rayctl.ts';
+import { RAYCTL_BIN, runRayctl } from './support/run-rayctl.ts';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 const docs = (text: string) => yaml.loadAll(text) as Doc[];
@@ -198,5 +199,22 @@ describe('rayctl show, --version, help', () => {
     assert.equal(code, 0);
     assert.match(stdout, /Usage: rayctl template \[options\] \[release\]/);
     assert.match(stdout, /rayctl template example-cluster -n ray --cluster-only/);
+  });
+});
+
+describe('rayctl in a pipe', () => {
+  it('stops quietly with its exit code when the reader closes early (`rayctl ... | head -1`)', async () => {
+    // A shell pipe into `head -1`: head exits after the first line and the rest of the help hits a closed pipe.
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${RAYCTL_BIN}" template x --include-crds | head -1`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stdout, '---\n');
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });

@@ -6,7 +6,10 @@ import { connectFromFlags } from '../cluster-flags.ts';
 export function scaleCommand(): Command {
   return new Command('scale')
     .summary('set the number of workers of one pod type of a RayCluster')
-    .description("Sets podTypes[].desiredWorkers; the operator keeps it within the type's [minWorkers, maxWorkers].")
+    .description(
+      "Sets podTypes[].desiredWorkers, within the type's [minWorkers, maxWorkers]: the fewest workers the operator\n" +
+        "keeps. Its autoscaler may add more for Ray's load, up to maxWorkers, and removes only those when idle.",
+    )
     .argument('<cluster>', 'RayCluster name')
     .requiredOption('--pod-type <type>', 'the pod type, e.g. rayWorkerType')
     .requiredOption('--workers <n>', 'how many workers')
