@@ -4,6 +4,7 @@ import { packageVersion } from '../paths.ts';
 import { getCommand } from './commands/get.ts';
 import { historyCommand } from './commands/history.ts';
 import { installCommand } from './commands/install.ts';
+import { jobCommand } from './commands/job.ts';
 import { listCommand } from './commands/list.ts';
 import { logsCommand } from './commands/logs.ts';
 import { operatorCommand } from './commands/operator.ts';
@@ -50,13 +51,17 @@ Examples (from "Ray Operator Advanced Configuration"):
     operatorCommand(),
     scaleCommand(),
     logsCommand(),
+    jobCommand(),
     versionCommand(),
   ]) {
     program.addCommand(command);
   }
   // Usage errors exit 2 (like a shell builtin); commander's own default is 1.
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ export interface ConnectOptions {
 }
 
 export interface RequestOptionsExtra {
+  /** JSON, or bytes sent as they are. */
   body?: unknown;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -149,7 +150,9 @@ export class KubeClient {
     for (const [key, value] of Object.entries(extra.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const body = extra.body === undefined ? undefined : JSON.stringify(extra.body);
+    // Bytes go as they are (e.g. a zip through a service proxy); anything else as JSON.
+    const body =
+      extra.body === undefined ? undefined : extra.body instanceof Uint8Array ? extra.body : JSON.stringify(extra.body);
     const options: RequestOptions & { agent?: Agent } = {
       method,
       headers: {
