@@ -2,6 +2,7 @@
 // (ImagePullBackOff, ErrImagePull, CrashLoopBackOff with its last exit code, CreateContainerConfigError ...), the
 // scheduler's message for an unschedulable pod, or a failing readiness probe. Pure: pods in, lines out.
 import type { KubeObject } from '../chart/objects.ts';
+import { clusterPodSelector } from '../operator/labels.ts';
 
 export interface PodState {
   metadata: { name: string; namespace?: string; deletionTimestamp?: string };
@@ -74,6 +75,6 @@ export function podsSelector(object: KubeObject): { namespace: string; labelSele
         .join(','),
     };
   }
-  if (object.kind === 'RayCluster') return { namespace, labelSelector: `ray-cluster-name=${object.metadata.name}` };
+  if (object.kind === 'RayCluster') return { namespace, labelSelector: clusterPodSelector(object.metadata.name) };
   return undefined;
 }

@@ -1,7 +1,8 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { Release } from '../release/model.ts';
 import { isReady } from '../operator/desired.ts';
-import type { AutoscalerStatus, Pod, RayCluster, Service } from '../operator/types.ts';
+import { clusterPodSelector, LEADER_LEASE, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from '../operator/labels.ts';
+import { RAYCLUSTER_API, type AutoscalerStatus, type Pod, type RayCluster, type Service } from '../operator/types.ts';
 import type { ActionContext } from './context.ts';
 import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
@@ -35,11 +36,7 @@ export async function listClusters(
   namespace?: string,
   known?: OperatorInstance[],
 ): Promise<ClusterView[]> {
-  const clusters = await ctx.objects.list<RayCluster>(
-    'cluster.ray.io/v1',
-    'RayCluster',
-    namespace ? { namespace } : {},
-  );
+  const clusters = await ctx.objects.list<RayCluster>(RAYCLUSTER_API, 'RayCluster', namespace ? { namespace } : {});
   const operators = known ?? (await findOperators(ctx).catch(() => []));
   return clusters.map((c) => summary(c, operators));
 }
@@ -90,11 +87,11 @@ export async function releaseView(
     }
     const pods = await ctx.objects.list<Pod & { spec?: { nodeName?: string } }>('v1', 'Pod', {
       namespace,
-      labelSelector: `ray-cluster-name=${view.name}`,
+      labelSelector: clusterPodSelector(view.name),
     });
     view.pods = pods.map((p) => ({
-      type: p.metadata.labels?.['ray-user-node-type'] ?? '',
-      role: p.metadata.labels?.['ray-node-type'] ?? '',
+      type: p.metadata.labels?.[USER_NODE_TYPE_LABEL] ?? '',
+      role: p.metadata.labels?.[NODE_TYPE_LABEL] ?? '',
       name: p.metadata.name,
       phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Pending'),
       ready: isReady(p),
@@ -115,7 +112,7 @@ export async function releaseView(
   const lease = (await ctx.objects.get({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name: 'ray-operator-leader', namespace: operator.namespace },
+    metadata: { name: LEADER_LEASE, namespace: operator.namespace },
   })) as { spec?: { holderIdentity?: string } } | undefined;
   const all = await listClusters(ctx, undefined, operators).catch(() => []);
   return {

@@ -1,10 +1,10 @@
 import type { KubeObject, ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
+import { COMPONENT_LABEL } from '../operator/labels.ts';
 import type { ActionContext } from './context.ts';
 import { ownerOf } from './ownership.ts';
 
-/** The pod label that marks a Ray operator (the chart's Deployment selects on it). */
-export const OPERATOR_COMPONENT_LABEL = 'cluster.ray.io/component';
+/** The value of COMPONENT_LABEL that marks a Ray operator pod (the chart's Deployment selects on it). */
 const OPERATOR_COMPONENT = 'operator';
 const NAMESPACE_ENV = 'RAY_OPERATOR_POD_NAMESPACE';
 const VERSION_LABEL = 'app.kubernetes.io/version';
@@ -36,7 +36,7 @@ interface DeploymentShape {
 
 function asOperator(deployment: DeploymentShape): OperatorInstance | undefined {
   const template = deployment.spec?.template;
-  if (template?.metadata?.labels?.[OPERATOR_COMPONENT_LABEL] !== OPERATOR_COMPONENT) return undefined;
+  if (template?.metadata?.labels?.[COMPONENT_LABEL] !== OPERATOR_COMPONENT) return undefined;
   const namespaced = (template.spec?.containers ?? []).some((c) => (c.env ?? []).some((e) => e.name === NAMESPACE_ENV));
   const release = ownerOf(deployment);
   const version = deployment.metadata.labels?.[VERSION_LABEL];
@@ -65,7 +65,7 @@ export function renderedOperator(objects: readonly KubeObject[]): OperatorInstan
 /** Every Ray operator Deployment in the cluster. */
 export async function findOperators(ctx: ActionContext): Promise<OperatorInstance[]> {
   const deployments = await ctx.objects.list<DeploymentShape>('apps/v1', 'Deployment', {
-    labelSelector: `${OPERATOR_COMPONENT_LABEL}=${OPERATOR_COMPONENT}`,
+    labelSelector: `${COMPONENT_LABEL}=${OPERATOR_COMPONENT}`,
   });
   return deployments.map(asOperator).filter((o): o is OperatorInstance => o !== undefined);
 }

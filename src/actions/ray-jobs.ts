@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
-import { headServiceName } from '../operator/labels.ts';
+import { clusterPodSelector, headServiceName } from '../operator/labels.ts';
 
 export type JobStatus = 'PENDING' | 'RUNNING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED';
 export const ENDED: readonly JobStatus[] = ['STOPPED', 'SUCCEEDED', 'FAILED'];
@@ -112,7 +112,7 @@ export function dashboardThroughApiServer(client: KubeClient, namespace: string,
         if (isStatus(error, 503) || isStatus(error, 502))
           throw new UserError(
             `the Ray dashboard of cluster "${cluster}" does not answer (${(error as Error).message})`,
-            `is the head Running and Ray started? \`rayctl status\` or \`kubectl -n ${namespace} get pods -l ray-cluster-name=${cluster}\``,
+            `is the head Running and Ray started? \`rayctl status\` or \`kubectl -n ${namespace} get pods -l ${clusterPodSelector(cluster)}\``,
           );
         throw error;
       }

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseManifest } from '../chart/manifest.ts';
 import { describeObject, type KubeObject, type ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
+import { clusterPodSelector } from '../operator/labels.ts';
+import { RAYCLUSTER_API } from '../operator/types.ts';
 import { latest } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
@@ -138,7 +140,7 @@ async function checkServedClusters(ctx: ActionContext, release: Release, request
 
 async function servedClusters(ctx: ActionContext, operator: OperatorInstance): Promise<KubeObject[]> {
   const all = await ctx.objects.list(
-    'cluster.ray.io/v1',
+    RAYCLUSTER_API,
     'RayCluster',
     operator.scope === 'namespace' ? { namespace: operator.namespace } : {},
   );
@@ -147,7 +149,7 @@ async function servedClusters(ctx: ActionContext, operator: OperatorInstance): P
 
 /** Deleting the CRD deletes every RayCluster in the cluster: refuse while any belongs to another release. */
 async function checkNoForeignRayClusters(ctx: ActionContext, release: ReleaseRef): Promise<void> {
-  const foreign = (await ctx.objects.list('cluster.ray.io/v1', 'RayCluster')).filter((c) => {
+  const foreign = (await ctx.objects.list(RAYCLUSTER_API, 'RayCluster')).filter((c) => {
     const owner = ownerOf(c);
     return !(owner?.name === release.name && owner.namespace === release.namespace);
   });
@@ -186,7 +188,7 @@ async function waitRayPodsGone(ctx: ActionContext, clusters: readonly KubeObject
     for (;;) {
       const pods = await ctx.objects.list('v1', 'Pod', {
         namespace,
-        labelSelector: `ray-cluster-name=${cluster.metadata.name}`,
+        labelSelector: clusterPodSelector(cluster.metadata.name),
       });
       if (pods.length === 0) break;
       if (Date.now() > deadline) {

@@ -72,7 +72,9 @@ const operator = await build({
   platform: 'node',
   target: 'node20',
   minify: true,
-  external: ['@kubernetes/client-node'],
+  // @grpc/proto-loader (and protobufjs under it, ~110 KB) serves only gRPC's server-side channelz and ORCA, which
+  // grpc-js requires lazily, inside the functions that build them; the operator is a client and never calls them.
+  external: ['@kubernetes/client-node', '@grpc/proto-loader'],
   banner: REQUIRE_BANNER,
   metafile: true,
   logLevel: 'warning',

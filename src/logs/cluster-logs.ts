@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionContext } from '../actions/context.ts';
 import { UserError } from '../errors.ts';
 import { isNotFound, KubeError } from '../kube/errors.ts';
+import { clusterPodSelector, rayClusterPath } from '../operator/labels.ts';
 
 export interface LogsRequest {
   cluster: string;
@@ -89,16 +90,12 @@ export async function clusterLogs(
 
 async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Promise<void> {
   try {
-    await ctx.client.request(
-      'GET',
-      `/apis/cluster.ray.io/v1/namespaces/${request.namespace}/rayclusters/${request.cluster}`,
-      {
-        verb: 'get',
-        resource: 'rayclusters',
-        namespace: request.namespace,
-        name: request.cluster,
-      },
-    );
+    await ctx.client.request('GET', rayClusterPath(request.namespace, request.cluster), {
+      verb: 'get',
+      resource: 'rayclusters',
+      namespace: request.namespace,
+      name: request.cluster,
+    });
   } catch (err) {
     if (isNotFound(err)) {
       throw new UserError(
@@ -150,15 +147,14 @@ async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodI
 }
 
 async function rayPods(ctx: ActionContext, request: LogsRequest): Promise<PodInfo[]> {
-  const role =
-    request.ray === 'head' ? ',ray-node-type=head' : request.ray === 'workers' ? ',ray-node-type=worker' : '';
+  const role = request.ray === 'head' ? 'head' : request.ray === 'workers' ? 'worker' : undefined;
   return (
     await ctx.client.request<{ items: PodInfo[] }>(
       'GET',
       `/api/v1/namespaces/${request.namespace}/pods`,
       { verb: 'list', resource: 'pods', namespace: request.namespace },
       {
-        query: { labelSelector: `ray-cluster-name=${request.cluster}${role}` },
+        query: { labelSelector: clusterPodSelector(request.cluster, role) },
       },
     )
   ).items;

@@ -1,19 +1,28 @@
 import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
-import { currentHeadsOf, isEnded, plan, type Autoscaling, type PendingPod, type Plan } from './desired.ts';
-import { Informer } from './informer.ts';
+import { currentHeadsOf, isEnded, plan, type Autoscaling, type Plan } from './desired.ts';
+import { Expectations } from './expectations.ts';
+import { Informer, type ChangeType } from './informer.ts';
 import {
   CLUSTER_LABEL,
   HEAD_UID_ANNOTATION,
-  NODE_TYPE_LABEL,
-  USER_NODE_TYPE_LABEL,
   headServiceName,
+  NODE_TYPE_LABEL,
+  rayClusterPath,
+  USER_NODE_TYPE_LABEL,
 } from './labels.ts';
 import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
-import type { NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
+import {
+  RAYCLUSTER_API,
+  type NewPod,
+  type Pod,
+  type RayCluster,
+  type RayClusterStatus,
+  type Service,
+} from './types.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -33,9 +42,6 @@ const AUTOSCALER_OFF: Autoscaling = {
   status: { state: 'Disabled', message: 'the operator runs with --autoscaler-poll-period 0' },
 };
 
-/** Expectations older than this are dropped: the create or delete surely happened, or failed unseen. */
-const EXPECTATION_TTL_MS = 60_000;
-
 /**
  * The reconcile loop: caches of RayClusters and of the pods and Services labelled with a cluster name, a work queue
  * keyed by namespace/name, and `concurrency` workers that compute the plan and carry it out.
@@ -45,14 +51,8 @@ export class RayController {
   private readonly clusters: Informer<RayCluster>;
   private readonly pods: Informer<Pod>;
   private readonly services: Informer<Service>;
-  private readonly pendingCreates = new Map<string, (PendingPod & { at: number })[]>();
-  private readonly pendingDeletes = new Map<string, Map<string, number>>();
+  private readonly expectations = new Expectations();
   private readonly inFlight = new Set<Promise<void>>();
-  /**
-   * Pods the watch has shown recently, by namespace/name. The watch can show a new pod before the create call that
-   * made it returns; an expectation recorded after that would never be met.
-   */
-  private readonly seenPods = new Map<string, number>();
   /**
    * The status this replica last wrote, per cluster uid. The leader is the only writer of status, so this is never
    * older than the cache, which may not have seen the write yet (a stale status would lose a restart count).
@@ -77,7 +77,7 @@ export class RayController {
     this.clusters = new Informer<RayCluster>(
       client,
       'rayclusters',
-      `/apis/cluster.ray.io/v1${scope}/rayclusters`,
+      rayClusterPath(namespace),
       (_type, c) => this.enqueue(c.metadata.namespace, c.metadata.name),
       log,
     );
@@ -88,6 +88,7 @@ export class RayController {
       (type, pod) => this.onPod(type, pod),
       log,
       CLUSTER_LABEL,
+      clusterKeyOf,
     );
     this.services = new Informer<Service>(
       client,
@@ -142,13 +143,8 @@ export class RayController {
   private podsOf(cluster: RayCluster): Pod[] {
     const { namespace, name, uid } = cluster.metadata;
     return this.pods
-      .list()
-      .filter(
-        (p) =>
-          p.metadata.namespace === namespace &&
-          p.metadata.labels?.[CLUSTER_LABEL] === name &&
-          (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid),
-      );
+      .byIndex(Informer.key(namespace, name))
+      .filter((p) => (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid));
   }
 
   /** A cluster as the autoscaler sees it: its head, and the workers that exist or are being created. */
@@ -156,7 +152,7 @@ export class RayController {
     const [namespace = '', name = ''] = key.split('/');
     const cluster = this.clusters.get(namespace, name);
     if (!cluster || cluster.metadata.deletionTimestamp) return undefined;
-    const deleting = this.pendingDeletes.get(key) ?? new Map<string, number>();
+    const deleting = this.expectations.pendingDeletes(key);
     const live = this.podsOf(cluster).filter(
       (p) => !p.metadata.deletionTimestamp && !deleting.has(p.metadata.name) && !isEnded(p),
     );
@@ -169,7 +165,7 @@ export class RayController {
           p.metadata.annotations?.[HEAD_UID_ANNOTATION] === head.metadata.uid,
       )
       .map((p) => ({ name: p.metadata.name, podType: p.metadata.labels?.[USER_NODE_TYPE_LABEL] ?? '' }));
-    for (const pending of this.pendingCreates.get(key) ?? [])
+    for (const pending of this.expectations.pendingCreates(key))
       if (pending.role === 'worker' && !workers.some((w) => w.name === pending.name))
         workers.push({ name: pending.name, podType: pending.podType });
     return {
@@ -190,29 +186,11 @@ export class RayController {
     if (cluster) this.enqueue(object.metadata.namespace, cluster);
   }
 
-  private onPod(type: string, pod: Pod): void {
-    const key = Informer.key(pod.metadata.namespace, pod.metadata.labels?.[CLUSTER_LABEL] ?? '');
-    if (type === 'added') this.rememberSeen(Informer.key(pod.metadata.namespace, pod.metadata.name));
+  private onPod(type: ChangeType, pod: Pod): void {
+    const cluster = clusterKeyOf(pod);
     // The cache has caught up with what we did: those expectations are met.
-    if (type !== 'deleted') {
-      const pending = this.pendingCreates.get(key);
-      if (pending)
-        this.pendingCreates.set(
-          key,
-          pending.filter((p) => p.name !== pod.metadata.name),
-        );
-    } else {
-      this.pendingDeletes.get(key)?.delete(pod.metadata.name);
-    }
+    if (cluster) this.expectations.observed(type, cluster, pod.metadata.namespace ?? '', pod.metadata.name);
     this.enqueueOwner(pod);
-  }
-
-  private rememberSeen(podKey: string): void {
-    const now = Date.now();
-    this.seenPods.set(podKey, now);
-    if (this.seenPods.size > 10_000) {
-      for (const [name, at] of this.seenPods) if (now - at > EXPECTATION_TTL_MS) this.seenPods.delete(name);
-    }
   }
 
   private async work(): Promise<void> {
@@ -250,22 +228,13 @@ export class RayController {
     const cluster = this.clusters.get(namespace, name);
     if (!cluster || cluster.metadata.deletionTimestamp) {
       // Its pods and Service go by garbage collection (owner references): nothing to do, nothing to block.
-      this.pendingCreates.delete(key);
-      this.pendingDeletes.delete(key);
+      this.expectations.forget(key);
       if (cluster) this.lastStatus.delete(cluster.metadata.uid);
       return false;
     }
     const written = this.lastStatus.get(cluster.metadata.uid);
     const current: RayCluster = written ? { ...cluster, status: written } : cluster;
-    const now = Date.now();
-    const pendingCreates = (this.pendingCreates.get(key) ?? []).filter((p) => now - p.at < EXPECTATION_TTL_MS);
-    const pendingDeletes = new Map(
-      [...(this.pendingDeletes.get(key) ?? new Map<string, number>())].filter(
-        ([, at]) => now - at < EXPECTATION_TTL_MS,
-      ),
-    );
-    this.pendingCreates.set(key, pendingCreates);
-    this.pendingDeletes.set(key, pendingDeletes);
+    const pendingCreates = this.expectations.pendingCreates(key);
     const pods = this.podsOf(cluster);
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
     const result = plan({
@@ -273,7 +242,7 @@ export class RayController {
       pods,
       service: this.services.get(namespace, headServiceName(name)),
       pendingCreates,
-      pendingDeletes: new Set(pendingDeletes.keys()),
+      pendingDeletes: this.expectations.pendingDeletes(key),
       now: new Date(),
       ...(autoscaling ? { autoscaling } : {}),
     });
@@ -318,9 +287,7 @@ export class RayController {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      const deletes = this.pendingDeletes.get(key) ?? new Map<string, number>();
-      deletes.set(podName, Date.now());
-      this.pendingDeletes.set(key, deletes);
+      this.expectations.deleted(key, podName);
       this.options.metrics.podActions.inc({ action: 'delete' });
       log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
       await this.event(cluster, 'Normal', 'DeletedPod', `Deleted ${action.role} pod ${podName}: ${action.reason}`);
@@ -332,12 +299,11 @@ export class RayController {
         { verb: 'create', resource: 'pods', namespace },
         { body: action.pod satisfies NewPod },
       );
-      // Expect it only if the watch has not shown it already.
-      if (!this.seenPods.has(Informer.key(namespace, created.metadata.name))) {
-        const pending = this.pendingCreates.get(key) ?? [];
-        pending.push({ name: created.metadata.name, podType: action.podType, role: action.role, at: Date.now() });
-        this.pendingCreates.set(key, pending);
-      }
+      this.expectations.created(key, namespace, {
+        name: created.metadata.name,
+        podType: action.podType,
+        role: action.role,
+      });
       this.options.metrics.podActions.inc({ action: 'create' });
       log.info(`created ${action.role} pod ${created.metadata.name} (${action.podType}): ${action.reason}`);
       await this.event(
@@ -355,7 +321,7 @@ export class RayController {
     const { namespace = '', name } = cluster.metadata;
     await this.options.client.request(
       'PATCH',
-      `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${name}/status`,
+      rayClusterPath(namespace, name, 'status'),
       { verb: 'patch', resource: 'rayclusters/status', namespace, name },
       // A JSON patch that sets the whole status: a merge patch would keep fields the new status no longer has
       // (a pending demand that was met, an infeasible one that went away).
@@ -384,7 +350,7 @@ export class RayController {
             apiVersion: 'v1',
             kind: 'Event',
             metadata: { generateName: `${name}.`, namespace },
-            involvedObject: { apiVersion: 'cluster.ray.io/v1', kind: 'RayCluster', name, namespace, uid },
+            involvedObject: { apiVersion: RAYCLUSTER_API, kind: 'RayCluster', name, namespace, uid },
             reason,
             message,
             type,
@@ -397,4 +363,10 @@ export class RayController {
       )
       .catch((err: Error) => this.options.log.forCluster(name, namespace).debug(`event not recorded: ${err.message}`));
   }
+}
+
+/** The namespace/name of the RayCluster a pod belongs to, by its label. */
+function clusterKeyOf(pod: Pod): string | undefined {
+  const cluster = pod.metadata.labels?.[CLUSTER_LABEL];
+  return cluster ? Informer.key(pod.metadata.namespace, cluster) : undefined;
 }

@@ -16,6 +16,8 @@ export type ChangeType = 'added' | 'modified' | 'deleted';
  */
 export class Informer<T extends Meta> {
   private readonly cache = new Map<string, T>();
+  /** Cache keys by index value (e.g. pods by their cluster), when an index function is given. */
+  private readonly index = new Map<string, Set<string>>();
   private resourceVersion: string | undefined;
   private response: IncomingMessage | undefined;
   private stopped = false;
@@ -31,6 +33,8 @@ export class Informer<T extends Meta> {
     private readonly onChange: (type: ChangeType, object: T) => void,
     private readonly log: Logger,
     private readonly labelSelector?: string,
+    /** What to look objects up by besides their key (byIndex); undefined = not indexed. */
+    private readonly indexOf?: (object: T) => string | undefined,
   ) {}
 
   static key(namespace: string | undefined, name: string): string {
@@ -43,6 +47,35 @@ export class Informer<T extends Meta> {
 
   list(): T[] {
     return [...this.cache.values()];
+  }
+
+  /** The objects whose index value is `value`, without scanning the cache. */
+  byIndex(value: string): T[] {
+    return [...(this.index.get(value) ?? [])].map((key) => this.cache.get(key)!);
+  }
+
+  private put(key: string, object: T): void {
+    const old = this.cache.get(key);
+    if (old) this.unindex(key, old);
+    this.cache.set(key, object);
+    const value = this.indexOf?.(object);
+    if (value === undefined) return;
+    const keys = this.index.get(value) ?? new Set<string>();
+    keys.add(key);
+    this.index.set(value, keys);
+  }
+
+  private remove(key: string, object: T): void {
+    this.cache.delete(key);
+    this.unindex(key, object);
+  }
+
+  private unindex(key: string, object: T): void {
+    const value = this.indexOf?.(object);
+    if (value === undefined) return;
+    const keys = this.index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) this.index.delete(value);
   }
 
   start(): void {
@@ -95,13 +128,13 @@ export class Informer<T extends Meta> {
       const key = Informer.key(item.metadata.namespace, item.metadata.name);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, item);
+      this.put(key, item);
       if (!old) this.onChange('added', item);
       else if (old.metadata.resourceVersion !== item.metadata.resourceVersion) this.onChange('modified', item);
     }
     for (const [key, item] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key, item);
         this.onChange('deleted', item);
       }
     }
@@ -151,11 +184,11 @@ export class Informer<T extends Meta> {
     if (event.type === 'BOOKMARK') return;
     const key = Informer.key(object.metadata.namespace, object.metadata.name);
     if (event.type === 'DELETED') {
-      this.cache.delete(key);
+      this.remove(key, this.cache.get(key) ?? object);
       this.onChange('deleted', object);
     } else {
       const existed = this.cache.has(key);
-      this.cache.set(key, object);
+      this.put(key, object);
       this.onChange(existed ? 'modified' : 'added', object);
     }
   }

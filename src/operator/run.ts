@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { KubeClient, type ConnectOptions } from '../kube/client.ts';
 import { UserError } from '../errors.ts';
 import { RayController, type ControllerOptions } from './controller.ts';
+import { LEADER_LEASE } from './labels.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorLog, type LogFormat, type LogLevel } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -48,7 +49,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
         client,
         {
           namespace: options.leaderElectionNamespace,
-          name: 'ray-operator-leader',
+          name: LEADER_LEASE,
           identity,
           leaseSeconds: 15,
           renewSeconds: 5,

@@ -15,13 +15,14 @@ import { directoryEntries, zip } from '../../actions/zip.ts';
 import { UsageError, UserError } from '../../errors.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import { formatTable, OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
+import { rayClusterPath } from '../../operator/labels.ts';
 
 /** Connects, checks that the RayCluster exists, and runs `work` with a Jobs API client for it. */
 async function withJobs<T>(cmd: Command, cluster: string, work: (jobs: RayJobsClient) => Promise<T>): Promise<T> {
   const { ctx, namespace } = await connectFromFlags(cmd);
   try {
     await ctx.client
-      .request('GET', `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${cluster}`, {
+      .request('GET', rayClusterPath(namespace, cluster), {
         verb: 'get',
         resource: 'rayclusters',
         namespace,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError, UserError } from '../../errors.ts';
 import type { RayCluster } from '../../operator/types.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
+import { rayClusterPath } from '../../operator/labels.ts';
 
 export function scaleCommand(): Command {
   return new Command('scale')
@@ -19,7 +20,7 @@ export function scaleCommand(): Command {
       const workers = Number(flags.workers);
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
-        const path = `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${name}`;
+        const path = rayClusterPath(namespace, name);
         const cluster = await ctx.client.request<RayCluster>('GET', path, {
           verb: 'get',
           resource: 'rayclusters',
