@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import { isPlainObject, type Values } from './tree.ts';
+import { isPlainObject, MAX_VALUES_DEPTH, RESERVED_KEYS, unsafeValues, type Values } from './tree.ts';
 
 /**
  * How the right-hand side of `key=value` is read, one mode per flag:
@@ -53,10 +53,12 @@ class SetParser {
     }
   }
 
-  private parseInMap(map: Values): void {
+  private parseInMap(map: Values, depth = 0): void {
     const keyStart = this.pos;
     const key = this.readKey();
     if (key === '') this.fail('has an empty key', keyStart);
+    if (RESERVED_KEYS.has(key)) this.fail(`has key "${key}", which is reserved`, keyStart);
+    if (depth > MAX_VALUES_DEPTH) this.fail(`nests keys deeper than ${MAX_VALUES_DEPTH} levels`, keyStart);
     const next = this.input[this.pos];
     switch (next) {
       case '=':
@@ -67,14 +69,14 @@ class SetParser {
         this.pos++;
         const child = isPlainObject(map[key]) ? map[key] : {};
         map[key] = child;
-        this.parseInMap(child);
+        this.parseInMap(child, depth + 1);
         return;
       }
       case '[': {
         this.pos++;
         const list = Array.isArray(map[key]) ? (map[key] as unknown[]) : [];
         map[key] = list;
-        this.parseInList(list);
+        this.parseInList(list, depth + 1);
         return;
       }
       default:
@@ -82,8 +84,9 @@ class SetParser {
     }
   }
 
-  private parseInList(list: unknown[]): void {
+  private parseInList(list: unknown[], depth: number): void {
     const indexStart = this.pos;
+    if (depth > MAX_VALUES_DEPTH) this.fail(`nests keys deeper than ${MAX_VALUES_DEPTH} levels`, indexStart);
     const close = this.input.indexOf(']', this.pos);
     if (close < 0) this.fail('has "[" without a closing "]"', indexStart - 1);
     const text = this.input.slice(this.pos, close);
@@ -103,14 +106,14 @@ class SetParser {
         const existing = list[index];
         const child = isPlainObject(existing) ? existing : {};
         list[index] = child;
-        this.parseInMap(child);
+        this.parseInMap(child, depth + 1);
         return;
       }
       case '[': {
         this.pos++;
         const child = Array.isArray(list[index]) ? (list[index] as unknown[]) : [];
         list[index] = child;
-        this.parseInList(child);
+        this.parseInList(child, depth + 1);
         return;
       }
       default:
@@ -206,11 +209,15 @@ class SetParser {
       else if (ch === ',' && depth === 0) break;
     }
     const text = this.input.slice(start, this.pos);
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch (err) {
       this.fail(`has a value that is not valid JSON (${(err as Error).message})`, start);
     }
+    const problem = unsafeValues(value);
+    if (problem) this.fail(`has a JSON value that is refused: ${problem}`, start);
+    return value;
   }
 
   private fail(problem: string, at = this.pos): never {

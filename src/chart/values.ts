@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
 import { applySetFlag } from './set-parser.ts';
-import { describeType, isPlainObject, type Values } from './tree.ts';
+import { describeType, isPlainObject, unsafeValues, type Values } from './tree.ts';
 
 export type { Values } from './tree.ts';
 
@@ -54,6 +54,8 @@ export function parseValuesFile(text: string, source: string): Values {
   if (!isPlainObject(parsed)) {
     throw new UserError(`values file ${source} must contain a map of keys, got ${describeType(parsed)}`);
   }
+  const problem = unsafeValues(parsed);
+  if (problem) throw new UserError(`values file ${source} is refused: ${problem}`);
   return parsed;
 }
 

@@ -6,6 +6,7 @@ import {
   parseValuesFile,
   userSuppliedValues,
   NO_VALUES_INPUT,
+  type ValuesInput,
 } from '../../../src/chart/values.ts';
 
 const files: Record<string, string> = {
@@ -83,5 +84,45 @@ describe('coalescing with chart defaults', () => {
 
   it('mergeValues replaces lists instead of merging them', () => {
     assert.deepEqual(mergeValues({ a: [1, 2, 3] }, { a: [9] }), { a: [9] });
+  });
+});
+
+describe('hostile values are refused with one line, before anything uses them', () => {
+  const input = (over: Partial<ValuesInput>): ValuesInput => ({ ...NO_VALUES_INPUT, ...over });
+  const files = (text: string) => () => text;
+
+  it('__proto__, constructor and prototype as keys, in -f, --set and --set-json; nothing is polluted', () => {
+    assert.throws(() => userSuppliedValues(input({ set: ['__proto__.polluted=1'] }), files('')), /key "__proto__"/);
+    assert.throws(() => userSuppliedValues(input({ set: ['a.constructor.x=1'] }), files('')), /key "constructor"/);
+    assert.throws(
+      () => userSuppliedValues(input({ setJson: ['a={"__proto__":{"polluted":1}}'] }), files('')),
+      /key "__proto__" is not allowed/,
+    );
+    assert.throws(
+      () => userSuppliedValues(input({ files: ['bad.yaml'] }), files('podTypes:\n  prototype:\n    x: 1\n')),
+      /values file bad.yaml is refused: key "podTypes.prototype" is not allowed/,
+    );
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('nesting deeper than the cap in --set and in -f, without overflowing the stack', () => {
+    const deep = `${Array.from({ length: 20_000 }, (_, i) => `k${i}`).join('.')}=1`;
+    assert.throws(() => userSuppliedValues(input({ set: [deep] }), files('')), /deeper than 64 levels/);
+    const yamlDeep = `${Array.from({ length: 80 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} 1\n`;
+    assert.throws(() => userSuppliedValues(input({ files: ['deep.yaml'] }), files(yamlDeep)), /deeper than 64 levels/);
+  });
+
+  it('a YAML alias bomb stops at the node cap, quickly', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
+    assert.throws(
+      () => userSuppliedValues(input({ files: ['bomb.yaml'] }), files(`${levels.join('\n')}\n`)),
+      /expands to more than 1,000,000 values/,
+    );
   });
 });
