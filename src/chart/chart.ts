@@ -45,5 +45,11 @@ export function renderedName(templateName: string): string {
   return templateName.replace(/\.hbs$/, '');
 }
 
-/** The operator bundle's name among the built-in chart's files, and in dist/. */
+/** The operator bundle's name in dist/. */
 export const OPERATOR_BUNDLE = 'operator.mjs';
+/**
+ * The bundle gzipped, as the built-in chart carries it (base64, as chart files are text): a ConfigMap that
+ * `kubectl apply` (client-side) stores again in an annotation must stay under 256 KiB, and the bundle with gRPC does
+ * not; gzipped it is about a third.
+ */
+export const OPERATOR_BUNDLE_GZ = 'operator.mjs.gz';

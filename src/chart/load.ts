@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
-import { NOTES_TEMPLATE, OPERATOR_BUNDLE, type Chart, type ChartFile, type ChartMetadata } from './chart.ts';
+import { NOTES_TEMPLATE, OPERATOR_BUNDLE_GZ, type Chart, type ChartFile, type ChartMetadata } from './chart.ts';
 import { compileChart, type CompiledChart } from './compile.ts';
 import { isPlainObject } from './tree.ts';
 import { parseValuesFile } from './values.ts';
@@ -22,12 +22,12 @@ export async function loadBuiltinChart(): Promise<CompiledChart> {
 }
 
 /**
- * Files the built-in chart carries besides its templates: the operator bundle that `npm run build` writes
- * (dist/operator.mjs), which the chart ships in a ConfigMap. Missing before the first build.
+ * Files the built-in chart carries besides its templates: the gzipped operator bundle that `npm run build` writes
+ * (dist/operator.mjs.gz), base64-encoded, which the chart ships in a ConfigMap. Missing before the first build.
  */
 export function builtinFiles(root: string): ChartFile[] {
-  const bundle = join(root, 'dist', OPERATOR_BUNDLE);
-  return existsSync(bundle) ? [{ name: OPERATOR_BUNDLE, text: readFileSync(bundle, 'utf8') }] : [];
+  const bundle = join(root, 'dist', OPERATOR_BUNDLE_GZ);
+  return existsSync(bundle) ? [{ name: OPERATOR_BUNDLE_GZ, text: readFileSync(bundle).toString('base64') }] : [];
 }
 
 /** A chart directory given with --chart, ready to render. */
