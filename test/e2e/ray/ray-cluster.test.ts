@@ -41,6 +41,9 @@ describe('real Ray on process nodes', () => {
       processNodeValuesFile,
       '--set-json',
       'podTypes.rayWorkerType.rayResources={"example-resource-a":1}',
+      // Exactly the two workers: the autoscaler would add a third (maxWorkers 3) for the six tasks below.
+      '--set',
+      'podTypes.rayWorkerType.maxWorkers=2',
       '--wait',
       '--timeout',
       '5m',
