@@ -60,6 +60,8 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
     ];
     const autoscaler = autoscalerText(view);
     if (autoscaler) lines.push(`  autoscaler: ${autoscaler}`);
+    if (view.phase === 'Running')
+      lines.push(`  connect: rayctl session ${view.name} -n ${view.namespace}   # dashboard, Ray Client, Serve`);
     process.stdout.write(`${lines.join('\n')}\n`);
     if (view.pods.length > 0) {
       const rows = view.pods

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { packageVersion } from '../paths.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { getCommand } from './commands/get.ts';
 import { historyCommand } from './commands/history.ts';
 import { installCommand } from './commands/install.ts';
@@ -10,6 +11,7 @@ import { logsCommand } from './commands/logs.ts';
 import { operatorCommand } from './commands/operator.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { scaleCommand } from './commands/scale.ts';
+import { sessionCommand } from './commands/session.ts';
 import { showCommand } from './commands/show.ts';
 import { statusCommand } from './commands/status.ts';
 import { templateCommand } from './commands/template.ts';
@@ -52,6 +54,8 @@ Examples (from "Ray Operator Advanced Configuration"):
     scaleCommand(),
     logsCommand(),
     jobCommand(),
+    sessionCommand(),
+    dashboardCommand(),
     versionCommand(),
   ]) {
     program.addCommand(command);

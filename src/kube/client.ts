@@ -118,6 +118,22 @@ export class KubeClient {
     return response;
   }
 
+  /**
+   * The URL and the TLS and authentication options of a call, for protocols this client does not speak itself
+   * (the WebSocket of pods/portforward).
+   */
+  async connectionFor(
+    path: string,
+    query: RequestOptionsExtra['query'] = {},
+  ): Promise<{ url: URL; options: RequestOptions & Record<string, unknown> }> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    const options: RequestOptions & Record<string, unknown> = { headers: { 'User-Agent': 'rayctl' } };
+    await this.authenticate(options);
+    return { url, options };
+  }
+
   close(): void {
     this.agent?.destroy();
   }

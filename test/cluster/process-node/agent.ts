@@ -7,11 +7,14 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer as createTcpServer, connect } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { KubeHttp } from '../kube-http.ts';
 import { cgroupRoot, createBridge, createCgroup, deleteBridge, killCgroup } from './host.ts';
 import type { EndpointSlice, Pod } from './kube-types.ts';
 import { streamLog } from './logs.ts';
+import { handlePortForward } from './port-forward.ts';
 import { PodRunner, type NodeContext } from './pod-runner.ts';
 import { hostsFile, type ServiceEndpoints } from './spec.ts';
 import { watchList } from './watch.ts';
@@ -69,7 +72,7 @@ const apiProxy = createTcpServer((client) => {
 });
 await new Promise<void>((resolve) => apiProxy.listen(443, config.net.bridgeIp, resolve));
 
-// --- the kubelet API: GET /containerLogs/{namespace}/{pod}/{container} ---
+// --- the kubelet API: GET /containerLogs/{namespace}/{pod}/{container}, and port-forward ---
 
 const kubeletServer = createHttpsServer(
   { cert: readFileSync(config.kubeletCert), key: readFileSync(config.kubeletKey) },
@@ -112,6 +115,11 @@ const kubeletServer = createHttpsServer(
     ).finally(() => res.end());
   },
 );
+// Port-forward (pods/portforward): WebSocket upgrades, see port-forward.ts.
+kubeletServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const handled = handlePortForward(req, socket, head, (namespace, pod) => runners.get(`${namespace}/${pod}`)?.podIP);
+  if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+});
 await new Promise<void>((resolve) => kubeletServer.listen(config.kubeletPort, config.net.bridgeIp, resolve));
 
 // --- nodes and their heartbeats ---
