@@ -79,6 +79,7 @@ export async function startSession(ctx: ActionContext, request: SessionRequest):
       `cannot forward to cluster "${cluster}": ${first}`,
       `wait for it with \`rayctl status ${cluster} -n ${namespace}\` (or install with --wait)`,
     );
+  await checkMayForward(ctx, namespace);
   // Loaded here only: no other command pays for the WebSocket library.
   const { forwardPort } = await import('../kube/port-forward.ts');
   let lastHead = first.metadata.name;
@@ -146,6 +147,28 @@ export async function startSession(ctx: ActionContext, request: SessionRequest):
     throw error;
   }
   return { ports: forwarded, close: () => Promise.all(servers.map(close)).then(() => undefined) };
+}
+
+/** Asks the API server whether this user may forward ports in `namespace`, so a refusal names the permission now. */
+async function checkMayForward(ctx: ActionContext, namespace: string): Promise<void> {
+  const review = await ctx.client.request<{ status?: { allowed?: boolean } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    { verb: 'create', resource: 'selfsubjectaccessreviews' },
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        // Port-forwarding is `create` on the pods/portforward subresource.
+        spec: { resourceAttributes: { namespace, verb: 'create', resource: 'pods', subresource: 'portforward' } },
+      },
+    },
+  );
+  if (!review.status?.allowed)
+    throw new UserError(
+      `forbidden: you may not create pods/portforward in namespace "${namespace}" (context "${ctx.client.contextName}"), which forwarding needs`,
+      'ask a cluster admin for that permission (verb create, resource pods/portforward), or use a context that has it',
+    );
 }
 
 function listen(server: Server, port: number): Promise<void> {

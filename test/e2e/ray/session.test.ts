@@ -5,13 +5,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { rayVenvDir } from '../../cluster/paths.ts';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
 import { processNodeValuesFile } from '../support/process-nodes.ts';
-import { rayClustersIn } from '../support/ray.ts';
+import { rayClustersIn, withRayClientAt } from '../support/ray.ts';
 import { adminFor, cleanupReleases, rayctlOn } from '../support/releases.ts';
 import { RAYCTL_BIN } from '../support/run-rayctl.ts';
 
@@ -41,31 +39,16 @@ function rayVersion(port: number): Promise<string> {
   });
 }
 
-/** A Ray Client on this machine through `address`; resolves with what the task printed. */
-function rayClientTask(address: string): Promise<string> {
+/** A Ray Client on this machine through `address`: the name of the pod its task ran on. */
+async function rayClientTask(address: string): Promise<string> {
   const script = [
-    'import ray, socket',
-    `ray.init("${address}", logging_level="ERROR")`,
+    'import socket',
     '@ray.remote',
     'def where():',
     '    return socket.gethostname()',
     'print("ran on", ray.get(where.remote()))',
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(rayVenvDir(), 'bin', 'python'), ['-c', script], {
-      env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`Ray Client exited ${code}: ${err.slice(-2000)}`));
-    });
-  });
+  ];
+  return (await withRayClientAt(address, script.join('\n'))).trim();
 }
 
 describe('rayctl session on real Ray', () => {
@@ -136,6 +119,26 @@ describe('rayctl session on real Ray', () => {
     assert.equal(await eventually('the dashboard again', () => rayVersion(ports.get('dashboard')!), 180_000), '2.60.0');
     assert.equal(await rayClientTask(`ray://127.0.0.1:${ports.get('client')}`), `ran on ${replacement.metadata.name}`);
     assert.match(stderr, new RegExp(`the head is now pod ${replacement.metadata.name}`));
+  });
+
+  it('a user who may read the cluster but not forward ports is told which permission is missing', async () => {
+    await client.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      metadata: { name: 'viewer' },
+      rules: [
+        { apiGroups: ['cluster.ray.io'], resources: ['rayclusters'], verbs: ['get', 'list'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      ],
+    });
+    await client.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      metadata: { name: 'viewer' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'viewer' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'viewer' }],
+    });
+    const kubeconfig = await cluster.impersonatedKubeconfig('viewer');
+    const refused = await rayctl(['-n', ns, 'session', 'sess'], { KUBECONFIG: kubeconfig });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`forbidden: you may not create pods/portforward in namespace "${ns}"`));
+    assert.equal(refused.stdout, '');
   });
 
   it('stops cleanly on Ctrl-C', async () => {

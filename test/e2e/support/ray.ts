@@ -61,28 +61,30 @@ export const totalOf = (nodes: RayNode[], resource: string) =>
  * Runs Python on the host with Ray Client connected to the head (`ray` is imported and initialised);
  * resolves with what the script prints. Rejects with stderr when it fails.
  */
-export async function withRayClient(headIp: string, python: string): Promise<string> {
+export function withRayClient(headIp: string, python: string): Promise<string> {
+  return withRayClientAt(`ray://${headIp}:10001`, python);
+}
+
+/** withRayClient to any Ray Client address (e.g. a forwarded local port). */
+export async function withRayClientAt(address: string, python: string): Promise<string> {
   // On a loaded 2-core machine the head's Ray Client proxy sometimes gives up starting the per-connection server
   // ("Starting Ray client server failed"); a new connection starts a new one. Only that failure is retried.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runRayClient(headIp, python);
+      return await runRayClient(address, python);
     } catch (error) {
-      const startup = /Starting Ray client server failed|Ray Client connection timed out/.test(
-        (error as Error).message,
-      );
+      // Also a per-connection server that died at start (psutil then finds it a zombie): "Initialization failure".
+      const startup =
+        /Starting Ray client server failed|Ray Client connection timed out|Initialization failure from server/.test(
+          (error as Error).message,
+        );
       if (!startup || attempt === 3) throw error;
     }
   }
 }
 
-function runRayClient(headIp: string, python: string): Promise<string> {
-  const script = [
-    'import ray',
-    `ray.init("ray://${headIp}:10001", logging_level="ERROR")`,
-    python,
-    'ray.shutdown()',
-  ].join('\n');
+function runRayClient(address: string, python: string): Promise<string> {
+  const script = ['import ray', `ray.init("${address}", logging_level="ERROR")`, python, 'ray.shutdown()'].join('\n');
   return new Promise((resolve, reject) => {
     const child = spawn(join(rayVenvDir(), 'bin', 'python'), ['-c', script], {
       env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
