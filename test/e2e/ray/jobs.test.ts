@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
-import { processNodeValuesFile } from '../support/process-nodes.ts';
-import { cleanupReleases, rayctlOn } from '../support/releases.ts';
+import { cleanupReleases, installHeadOnlyRayCluster, rayctlOn } from '../support/releases.ts';
 
 const cluster = await testCluster();
 const rayctl = rayctlOn(cluster);
@@ -25,21 +24,7 @@ describe('rayctl job on real Ray', () => {
 
   before(async () => {
     // The head's own CPU runs the jobs: no workers to wait for.
-    const install = await rayctl([
-      '-n',
-      ns,
-      'install',
-      'work',
-      '--cluster-only',
-      '-f',
-      processNodeValuesFile,
-      '--set',
-      'podTypes.rayWorkerType.minWorkers=0',
-      '--wait',
-      '--timeout',
-      '5m',
-    ]);
-    assert.equal(install.code, 0, install.stderr);
+    await installHeadOnlyRayCluster(cluster, ns, 'work');
     await eventually(
       "Ray's Jobs API through the API server",
       async () => (await job(['list', 'work'])).code === 0,

@@ -8,9 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { eventually, testCluster, tempNamespace } from '../support/cluster.ts';
 import { startOperator } from '../support/operator.ts';
-import { processNodeValuesFile } from '../support/process-nodes.ts';
 import { rayClustersIn, withRayClientAt } from '../support/ray.ts';
-import { adminFor, cleanupReleases, rayctlOn } from '../support/releases.ts';
+import { adminFor, cleanupReleases, installHeadOnlyRayCluster, rayctlOn } from '../support/releases.ts';
 import { RAYCTL_BIN } from '../support/run-rayctl.ts';
 
 const cluster = await testCluster();
@@ -59,21 +58,7 @@ describe('rayctl session on real Ray', () => {
   const ports = new Map<string, number>();
 
   before(async () => {
-    const install = await rayctl([
-      '-n',
-      ns,
-      'install',
-      'sess',
-      '--cluster-only',
-      '-f',
-      processNodeValuesFile,
-      '--set',
-      'podTypes.rayWorkerType.minWorkers=0',
-      '--wait',
-      '--timeout',
-      '5m',
-    ]);
-    assert.equal(install.code, 0, install.stderr);
+    await installHeadOnlyRayCluster(cluster, ns, 'sess');
     // Something already listens on 8265 here: the session must move the dashboard to a free port and say so.
     blocker = createServer();
     await new Promise<void>((resolve, reject) => blocker.once('error', reject).listen(8265, '127.0.0.1', resolve));

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { admin, type KubeHttp, type TestCluster } from './cluster.ts';
+import { processNodeValuesFile } from './process-nodes.ts';
 import { runRayctl, type RunResult } from './run-rayctl.ts';
 
 /** rayctl against the test cluster (admin credentials unless `env` says otherwise). */
@@ -57,4 +59,23 @@ export function cleanupReleases(cluster: TestCluster, releases: () => { name: st
       await rayctl(['uninstall', name, '-n', namespace, '--force']);
     }
   });
+}
+
+/** Installs a head-only Ray cluster (minWorkers 0) on the process nodes and waits for it: jobs run on the head. */
+export async function installHeadOnlyRayCluster(cluster: TestCluster, namespace: string, name: string): Promise<void> {
+  const install = await rayctlOn(cluster)([
+    '-n',
+    namespace,
+    'install',
+    name,
+    '--cluster-only',
+    '-f',
+    processNodeValuesFile,
+    '--set',
+    'podTypes.rayWorkerType.minWorkers=0',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  assert.equal(install.code, 0, install.stderr);
 }
