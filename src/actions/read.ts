@@ -1,5 +1,8 @@
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { rayClusterPath } from '../operator/labels.ts';
+import type { RayCluster } from '../operator/types.ts';
 import { latest } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ActionContext } from './context.ts';
@@ -30,4 +33,23 @@ export async function readHistory(ctx: ActionContext, ref: ReleaseRef): Promise<
     );
   }
   return history;
+}
+
+/** A RayCluster, or an error naming what is missing and where (for the commands that work on one cluster). */
+export async function readRayCluster(ctx: ActionContext, namespace: string, name: string): Promise<RayCluster> {
+  try {
+    return await ctx.client.request<RayCluster>('GET', rayClusterPath(namespace, name), {
+      verb: 'get',
+      resource: 'rayclusters',
+      namespace,
+      name,
+    });
+  } catch (error) {
+    if (isNotFound(error))
+      throw new UserError(
+        `no RayCluster "${name}" in namespace "${namespace}"`,
+        'list them with `kubectl get rayclusters -A`, or pass -n NAMESPACE',
+      );
+    throw error;
+  }
 }

@@ -3,11 +3,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
-import { isNotFound } from '../kube/errors.ts';
-import { clusterPodSelector, rayClusterPath } from '../operator/labels.ts';
+import { clusterPodSelector } from '../operator/labels.ts';
 import { isReady } from '../operator/desired.ts';
 import type { Pod } from '../operator/types.ts';
 import type { ActionContext } from './context.ts';
+import { readRayCluster } from './read.ts';
 
 /** The head's ports a user reaches: Ray's defaults, as the chart's head Service names them. */
 export const HEAD_PORTS = [
@@ -58,21 +58,7 @@ async function readyHead(ctx: ActionContext, namespace: string, cluster: string)
 
 export async function startSession(ctx: ActionContext, request: SessionRequest): Promise<Session> {
   const { namespace, cluster, report } = request;
-  try {
-    await ctx.client.request('GET', rayClusterPath(namespace, cluster), {
-      verb: 'get',
-      resource: 'rayclusters',
-      namespace,
-      name: cluster,
-    });
-  } catch (error) {
-    if (isNotFound(error))
-      throw new UserError(
-        `no RayCluster "${cluster}" in namespace "${namespace}"`,
-        'list them with `kubectl get rayclusters -A`, or pass -n NAMESPACE',
-      );
-    throw error;
-  }
+  await readRayCluster(ctx, namespace, cluster);
   const first = await readyHead(ctx, namespace, cluster);
   if (typeof first === 'string')
     throw new UserError(

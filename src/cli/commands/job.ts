@@ -11,31 +11,16 @@ import {
   RayJobsClient,
   type JobDetails,
 } from '../../actions/ray-jobs.ts';
+import { readRayCluster } from '../../actions/read.ts';
 import { directoryEntries, zip } from '../../actions/zip.ts';
 import { UsageError, UserError } from '../../errors.ts';
-import { isNotFound } from '../../kube/errors.ts';
 import { formatTable, OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
-import { rayClusterPath } from '../../operator/labels.ts';
 
 /** Connects, checks that the RayCluster exists, and runs `work` with a Jobs API client for it. */
 async function withJobs<T>(cmd: Command, cluster: string, work: (jobs: RayJobsClient) => Promise<T>): Promise<T> {
   const { ctx, namespace } = await connectFromFlags(cmd);
   try {
-    await ctx.client
-      .request('GET', rayClusterPath(namespace, cluster), {
-        verb: 'get',
-        resource: 'rayclusters',
-        namespace,
-        name: cluster,
-      })
-      .catch((error: unknown) => {
-        if (isNotFound(error))
-          throw new UserError(
-            `no RayCluster "${cluster}" in namespace "${namespace}"`,
-            `list them with \`kubectl get rayclusters -A\`, or pass -n NAMESPACE`,
-          );
-        throw error;
-      });
+    await readRayCluster(ctx, namespace, cluster);
     return await work(new RayJobsClient(dashboardThroughApiServer(ctx.client, namespace, cluster)));
   } finally {
     ctx.client.close();
