@@ -4,7 +4,7 @@
 import type { KubeObject, RenderedObject } from '../chart/objects.ts';
 import { crdDiff, crdUnchanged, strandedVersions, type CrdDiff, type CrdShape } from '../chart/crd-diff.ts';
 import { UserError } from '../errors.ts';
-import type { ActionContext } from './context.ts';
+import type { ReleaseContext } from './context.ts';
 import { FIELD_MANAGER } from './deploy.ts';
 
 export interface CrdChange {
@@ -17,7 +17,7 @@ export interface CrdChange {
  * before anything is written. Releases without the operator never change a CRD; they only warn when it is older.
  */
 export async function planCrdUpgrade(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   crds: readonly RenderedObject[],
   installsOperator: boolean,
 ): Promise<CrdChange[]> {
@@ -53,7 +53,7 @@ export async function planCrdUpgrade(
   return changes;
 }
 
-export async function applyCrdChanges(ctx: ActionContext, changes: readonly CrdChange[]): Promise<void> {
+export async function applyCrdChanges(ctx: ReleaseContext, changes: readonly CrdChange[]): Promise<void> {
   for (const { object, diff } of changes) {
     await ctx.objects.apply(object, { fieldManager: FIELD_MANAGER, force: true });
     const what = [

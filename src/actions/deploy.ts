@@ -3,8 +3,8 @@ import { objectKey } from '../chart/manifest.ts';
 import type { KubeObject, ReleaseRef, RenderedObject } from '../chart/objects.ts';
 import { sortForUninstall } from '../chart/sort.ts';
 import { UserError } from '../errors.ts';
-import { isConflict } from '../kube/errors.ts';
-import type { ActionContext } from './context.ts';
+import { isAlreadyExists, isConflict } from '../kube/errors.ts';
+import type { ReleaseContext } from './context.ts';
 import { checkOwnership } from './ownership.ts';
 
 /** rayctl's name as a field manager: `kubectl get -o yaml --show-managed-fields` shows who set what. */
@@ -13,7 +13,7 @@ const KEEP_POLICY = 'helm.sh/resource-policy';
 
 /** Refuses objects owned by another release before anything is written, so a refusal changes nothing. */
 export async function checkAllOwnership(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   release: ReleaseRef,
   objects: readonly RenderedObject[],
 ): Promise<void> {
@@ -31,7 +31,7 @@ export async function allInOrder<T extends readonly unknown[]>(checks: { [K in k
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-export async function ensureNamespace(ctx: ActionContext, namespace: string, create: boolean): Promise<void> {
+export async function ensureNamespace(ctx: ReleaseContext, namespace: string, create: boolean): Promise<void> {
   const live = await ctx.objects.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   if (live) return;
   if (!create) {
@@ -40,29 +40,27 @@ export async function ensureNamespace(ctx: ActionContext, namespace: string, cre
       'add --create-namespace, or create it with `kubectl create namespace`',
     );
   }
-  await ctx.client.request(
-    'POST',
-    '/api/v1/namespaces',
-    { verb: 'create', resource: 'namespaces', name: namespace },
-    {
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    },
-  );
-  ctx.progress.info(`created namespace ${namespace}`);
+  try {
+    await ctx.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    ctx.progress.info(`created namespace ${namespace}`);
+  } catch (err) {
+    // Another install into the same new namespace created it first: what this one wanted.
+    if (!isAlreadyExists(err)) throw err;
+  }
 }
 
 /** Creates the chart's CRDs that do not exist yet and waits until they are served. Existing CRDs are never changed. */
-export async function ensureCrds(ctx: ActionContext, crds: readonly RenderedObject[]): Promise<void> {
+export async function ensureCrds(ctx: ReleaseContext, crds: readonly RenderedObject[]): Promise<void> {
   let created = false;
   for (const { object } of crds) {
     if (await ctx.objects.get(object)) continue;
-    await ctx.client.request(
-      'POST',
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      { verb: 'create', resource: 'customresourcedefinitions', name: object.metadata.name },
-      { body: object },
-    );
-    ctx.progress.info(`created CustomResourceDefinition ${object.metadata.name}`);
+    try {
+      await ctx.objects.create(object);
+      ctx.progress.info(`created CustomResourceDefinition ${object.metadata.name}`);
+    } catch (err) {
+      // Another install created it between the get and the create; it may not be served yet either way.
+      if (!isAlreadyExists(err)) throw err;
+    }
     await waitEstablished(ctx, object);
     created = true;
   }
@@ -71,7 +69,7 @@ export async function ensureCrds(ctx: ActionContext, crds: readonly RenderedObje
 }
 
 /** Established is not enough: discovery and the new REST endpoint lag it briefly, so also wait until both serve. */
-async function waitEstablished(ctx: ActionContext, crd: KubeObject): Promise<void> {
+async function waitEstablished(ctx: ReleaseContext, crd: KubeObject): Promise<void> {
   const deadline = Date.now() + 30_000;
   const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
   const version = spec.versions.find((v) => v.served)?.name ?? 'v1';
@@ -106,7 +104,7 @@ const RELEASE_MANAGERS = new Set(['helm', FIELD_MANAGER]);
  * release are taken over; fields of anyone else (kubectl edit, an autoscaler) need --force-conflicts.
  */
 export async function applyObjects(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   objects: readonly RenderedObject[],
   options: { force?: boolean; dryRun?: boolean } = {},
 ): Promise<void> {
@@ -131,7 +129,7 @@ export async function applyObjects(
  * Deletes objects of a previous revision that the new one no longer has, in uninstall order, except those
  * annotated helm.sh/resource-policy: keep. Returns what it kept.
  */
-export async function deleteObjects(ctx: ActionContext, objects: readonly RenderedObject[]): Promise<KubeObject[]> {
+export async function deleteObjects(ctx: ReleaseContext, objects: readonly RenderedObject[]): Promise<KubeObject[]> {
   const kept: KubeObject[] = [];
   const ordered = sortForUninstall(objects);
   const live = await Promise.all(ordered.map(({ object }) => ctx.objects.get(object)));

@@ -1,75 +1,24 @@
-import type { CompiledChart } from '../chart/compile.ts';
-import type { ReleaseRef } from '../chart/objects.ts';
-import { toManifest } from '../chart/render.ts';
-import type { Values } from '../chart/tree.ts';
 import { UserError } from '../errors.ts';
-import { storedChart } from '../release/chart-record.ts';
 import { latest, nextVersion } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
-import type { ActionContext } from './context.ts';
-import { allInOrder, applyObjects, checkAllOwnership, ensureCrds, ensureNamespace } from './deploy.ts';
-import { PendingOperation } from './operation.ts';
-import { checkOperatorConflict, findOperators, renderedOperator, serves } from './operators.ts';
-import { renderRelease, type RenderedRelease } from './render.ts';
-import { uninstallObjects } from './uninstall.ts';
-import { waitForReady } from './wait.ts';
+import type { ReleaseContext } from './context.ts';
+import type { DeployRequest } from './deploy-request.ts';
+import { allInOrder, applyObjects, checkAllOwnership, deleteObjects, ensureCrds, ensureNamespace } from './deploy.ts';
+import { checkOperators } from './operators.ts';
+import { newRevision, renderRelease } from './render.ts';
+import { transition } from './transition.ts';
 
-export type DryRun = 'none' | 'client' | 'server';
-
-export interface InstallRequest {
-  release: ReleaseRef;
-  chart: CompiledChart;
-  userValues: Values;
+export interface InstallRequest extends DeployRequest {
   createNamespace: boolean;
-  wait: boolean;
-  timeoutMs: number;
-  atomic: boolean;
-  dryRun: DryRun;
-  description?: string;
-  skipCrds: boolean;
+  /** Install over a release whose last revision is uninstalled (history kept) or failed. */
   replace: boolean;
-  historyMax: number;
-  forceConflicts: boolean;
-}
-
-/** A release record as Helm writes it, for a new revision. */
-export function newRevision(
-  request: { release: ReleaseRef; chart: CompiledChart; userValues: Values },
-  rendered: RenderedRelease,
-  fields: {
-    version: number;
-    status: Release['info']['status'];
-    description: string;
-    firstDeployed?: string;
-    now: Date;
-  },
-): Release {
-  const now = fields.now.toISOString();
-  return {
-    name: request.release.name,
-    namespace: request.release.namespace,
-    version: fields.version,
-    info: {
-      first_deployed: fields.firstDeployed ?? now,
-      last_deployed: now,
-      deleted: '',
-      description: fields.description,
-      status: fields.status,
-      notes: rendered.notes,
-    },
-    chart: storedChart(request.chart.chart),
-    config: request.userValues,
-    manifest: toManifest(rendered.objects),
-    hooks: [],
-    apply_method: 'ssa',
-  };
 }
 
 /**
  * Helm's install: revision 1 (or the next, with --replace) is written pending-install with its manifest first, then
  * CRDs, then the objects by server-side apply, then deployed or failed. Refusals happen before anything is written.
  */
-export async function install(ctx: ActionContext, request: InstallRequest): Promise<Release> {
+export async function install(ctx: ReleaseContext, request: InstallRequest): Promise<Release> {
   const { release } = request;
   const rendered = renderRelease(request.chart, release, request.userValues);
   if (request.dryRun === 'client') {
@@ -96,7 +45,6 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
         : `change it with \`rayctl upgrade ${release.name} -n ${release.namespace}\`, or choose another name`,
     );
   }
-  const objects = rendered.objects.map((o) => o.object);
   if (request.dryRun === 'server') {
     const servable = [];
     for (const o of rendered.objects)
@@ -110,59 +58,32 @@ export async function install(ctx: ActionContext, request: InstallRequest): Prom
     });
   }
   if (request.createNamespace) await ensureNamespace(ctx, release.namespace, true);
-  const operation = await PendingOperation.begin(
+  return transition(
     ctx,
-    newRevision(request, rendered, {
-      version: nextVersion(history),
-      status: 'pending-install',
-      description: 'Initial install underway',
-      now: ctx.now(),
-    }),
-    { history, historyMax: request.historyMax },
+    {
+      pending: newRevision(request, rendered, {
+        version: nextVersion(history),
+        status: 'pending-install',
+        description: 'Initial install underway',
+        now: ctx.now(),
+      }),
+      history,
+      from: [],
+      to: rendered.objects,
+      ...(request.skipCrds ? {} : { before: () => ensureCrds(ctx, rendered.crds) }),
+      deployed: request.description ?? 'Install complete',
+      failed: (err) => `Release "${release.name}" failed: ${err.message}`,
+      ...(request.atomic
+        ? {
+            undo: async (failed: Release) => {
+              ctx.progress.warn('--atomic: uninstalling what was installed');
+              await deleteObjects(ctx, rendered.objects);
+              for (const revision of [...history, failed])
+                await ctx.storage.delete(revision.name, revision.namespace, revision.version);
+            },
+          }
+        : {}),
+    },
+    { wait: request.wait, timeoutMs: request.timeoutMs, force: request.forceConflicts, historyMax: request.historyMax },
   );
-  try {
-    if (!request.skipCrds) await ensureCrds(ctx, rendered.crds);
-    await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
-    if (request.wait) await waitForReady(ctx, objects, request.timeoutMs);
-  } catch (err) {
-    const failed = await operation.finish('failed', `Release "${release.name}" failed: ${(err as Error).message}`);
-    if (request.atomic) {
-      ctx.progress.warn('--atomic: uninstalling what was installed');
-      await uninstallObjects(ctx, failed);
-      for (const revision of [...history, failed])
-        await ctx.storage.delete(revision.name, revision.namespace, revision.version);
-    }
-    throw err;
-  }
-  return operation.finish('deployed', request.description ?? 'Install complete');
-}
-
-/**
- * One operator per scope: refuse a second operator whose scope overlaps one that runs, and warn when a cluster-only
- * release lands where no operator will reconcile it.
- */
-export async function checkOperators(
-  ctx: ActionContext,
-  request: { release: ReleaseRef },
-  rendered: RenderedRelease,
-): Promise<void> {
-  let operators;
-  try {
-    operators = await findOperators(ctx);
-  } catch (err) {
-    ctx.progress.warn(`cannot check for other Ray operators: ${(err as Error).message}`);
-    return;
-  }
-  const wanted = renderedOperator(rendered.objects.map((o) => o.object));
-  if (wanted) {
-    checkOperatorConflict(wanted, operators, request.release);
-    return;
-  }
-  const hasCluster = rendered.objects.some((o) => o.object.kind === 'RayCluster');
-  if (hasCluster && !operators.some((o) => serves(o, request.release.namespace))) {
-    ctx.progress.warn(
-      `no Ray operator serves namespace "${request.release.namespace}": nothing will run RayCluster "${request.release.name}" until one is installed ` +
-        `(rayctl install ray-operator --operator-only, or run \`rayctl operator\`)`,
-    );
-  }
 }

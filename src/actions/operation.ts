@@ -1,23 +1,29 @@
 import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
-import { isNotFound } from '../kube/errors.ts';
 import { microTime } from '../kube/time.ts';
 import { revisionsToPrune } from '../release/history.ts';
 import type { Release, ReleaseStatus } from '../release/model.ts';
-import type { StoredRevision } from '../release/storage.ts';
-import type { ActionContext } from './context.ts';
+import type { StoredRevision } from '../release/store.ts';
+import type { KubeObject } from '../chart/objects.ts';
+import { FIELD_MANAGER } from './deploy.ts';
+import type { ReleaseContext } from './context.ts';
 
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
 
-interface Lease {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+interface LeaseSpec {
+  holderIdentity?: string;
+  renewTime?: string;
+  leaseDurationSeconds?: number;
 }
 
-const leaseName = (release: string) => `rayctl.release.${release}`;
-const leasePath = (namespace: string, name?: string) =>
-  `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name === undefined ? '' : `/${name}`}`;
+/** The heartbeat Lease of a release's running operation. */
+const heartbeatLease = (release: { name: string; namespace: string }, spec?: LeaseSpec): KubeObject => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: `rayctl.release.${release.name}`, namespace: release.namespace },
+  ...(spec ? { spec } : {}),
+});
 
 /**
  * One change to a release, from its pending-* revision to its final status. While it runs, a Lease heartbeat tells
@@ -29,7 +35,7 @@ export class PendingOperation {
   private readonly onSignal = (signal: NodeJS.Signals) => void this.interrupted(signal);
 
   private constructor(
-    private readonly ctx: ActionContext,
+    private readonly ctx: ReleaseContext,
     private stored: StoredRevision,
   ) {}
 
@@ -38,7 +44,7 @@ export class PendingOperation {
    * and starts the heartbeat.
    */
   static async begin(
-    ctx: ActionContext,
+    ctx: ReleaseContext,
     pending: Release,
     prune: { history: readonly Release[]; historyMax: number },
   ): Promise<PendingOperation> {
@@ -80,10 +86,8 @@ export class PendingOperation {
     process.off('SIGTERM', this.onSignal);
     await this.heartbeatStarted;
     this.stopHeartbeat();
-    const { name, namespace } = this.stored.release;
-    await this.ctx.client
-      .request('DELETE', leasePath(namespace, leaseName(name)), { verb: 'delete', resource: 'leases', namespace })
-      .catch(() => undefined);
+    // Best effort: a lease left behind only makes --recover wait out its duration.
+    await this.ctx.objects.delete(heartbeatLease(this.stored.release)).catch(() => undefined);
   }
 
   private async interrupted(signal: NodeJS.Signals): Promise<void> {
@@ -97,24 +101,15 @@ export class PendingOperation {
   }
 
   private async startHeartbeat(): Promise<void> {
-    const { name, namespace } = this.stored.release;
     const identity = `${hostname()}/${process.pid}`;
-    const body = (): Lease & Record<string, unknown> => ({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: leaseName(name), namespace },
-      spec: { holderIdentity: identity, leaseDurationSeconds: LEASE_SECONDS, renewTime: microTime(new Date()) },
-    });
     const renew = () =>
-      this.ctx.client.request(
-        'PATCH',
-        leasePath(namespace, leaseName(name)),
-        { verb: 'apply', resource: 'leases', namespace },
-        {
-          body: body(),
-          contentType: 'application/apply-patch+yaml',
-          query: { fieldManager: 'rayctl', force: true },
-        },
+      this.ctx.objects.apply(
+        heartbeatLease(this.stored.release, {
+          holderIdentity: identity,
+          leaseDurationSeconds: LEASE_SECONDS,
+          renewTime: microTime(this.ctx.now()),
+        }),
+        { fieldManager: FIELD_MANAGER, force: true },
       );
     try {
       await renew();
@@ -131,23 +126,14 @@ export class PendingOperation {
 }
 
 /** Refuses `--recover` while the process that wrote the pending revision still renews its lease. */
-export async function assertNoLiveOperation(ctx: ActionContext, release: Release): Promise<void> {
-  let lease: Lease;
-  try {
-    lease = await ctx.client.request<Lease>('GET', leasePath(release.namespace, leaseName(release.name)), {
-      verb: 'get',
-      resource: 'leases',
-      namespace: release.namespace,
-    });
-  } catch (err) {
-    if (isNotFound(err)) return;
-    throw err;
-  }
-  const renewed = Date.parse(lease.spec?.renewTime ?? '');
+export async function assertNoLiveOperation(ctx: ReleaseContext, release: Release): Promise<void> {
+  const lease = (await ctx.objects.get(heartbeatLease(release)))?.spec as LeaseSpec | undefined;
+  if (!lease) return;
+  const renewed = Date.parse(lease.renewTime ?? '');
   const ageSeconds = (ctx.now().getTime() - renewed) / 1000;
-  if (Number.isFinite(ageSeconds) && ageSeconds < (lease.spec?.leaseDurationSeconds ?? LEASE_SECONDS)) {
+  if (Number.isFinite(ageSeconds) && ageSeconds < (lease.leaseDurationSeconds ?? LEASE_SECONDS)) {
     throw new UserError(
-      `revision ${release.version} of "${release.name}" is still being worked on by rayctl ${lease.spec?.holderIdentity ?? '(unknown)'} (heartbeat ${Math.max(0, Math.round(ageSeconds))} s ago)`,
+      `revision ${release.version} of "${release.name}" is still being worked on by rayctl ${lease.holderIdentity ?? '(unknown)'} (heartbeat ${Math.max(0, Math.round(ageSeconds))} s ago)`,
       'wait for that command to finish; --recover is for operations whose process is gone',
     );
   }

@@ -1,7 +1,8 @@
 import type { KubeObject, ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
 import { COMPONENT_LABEL } from '../operator/labels.ts';
-import type { ActionContext } from './context.ts';
+import type { ReleaseContext } from './context.ts';
+import type { RenderedRelease } from './render.ts';
 import { ownerOf } from './ownership.ts';
 
 /** The value of COMPONENT_LABEL that marks a Ray operator pod (the chart's Deployment selects on it). */
@@ -63,7 +64,7 @@ export function renderedOperator(objects: readonly KubeObject[]): OperatorInstan
 }
 
 /** Every Ray operator Deployment in the cluster. */
-export async function findOperators(ctx: ActionContext): Promise<OperatorInstance[]> {
+export async function findOperators(ctx: ReleaseContext): Promise<OperatorInstance[]> {
   const deployments = await ctx.objects.list<DeploymentShape>('apps/v1', 'Deployment', {
     labelSelector: `${COMPONENT_LABEL}=${OPERATOR_COMPONENT}`,
   });
@@ -107,4 +108,34 @@ export function checkOperatorConflict(
       ? 'install this release with --cluster-only to let that operator run its Ray cluster'
       : 'uninstall the other operator first, or install this release with --cluster-only',
   );
+}
+
+/**
+ * One operator per scope: refuse a second operator whose scope overlaps one that runs, and warn when a cluster-only
+ * release lands where no operator will reconcile it.
+ */
+export async function checkOperators(
+  ctx: ReleaseContext,
+  request: { release: ReleaseRef },
+  rendered: RenderedRelease,
+): Promise<void> {
+  let operators;
+  try {
+    operators = await findOperators(ctx);
+  } catch (err) {
+    ctx.progress.warn(`cannot check for other Ray operators: ${(err as Error).message}`);
+    return;
+  }
+  const wanted = renderedOperator(rendered.objects.map((o) => o.object));
+  if (wanted) {
+    checkOperatorConflict(wanted, operators, request.release);
+    return;
+  }
+  const hasCluster = rendered.objects.some((o) => o.object.kind === 'RayCluster');
+  if (hasCluster && !operators.some((o) => serves(o, request.release.namespace))) {
+    ctx.progress.warn(
+      `no Ray operator serves namespace "${request.release.namespace}": nothing will run RayCluster "${request.release.name}" until one is installed ` +
+        `(rayctl install ray-operator --operator-only, or run \`rayctl operator\`)`,
+    );
+  }
 }

@@ -1,4 +1,7 @@
 import type { CompiledChart } from '../chart/compile.ts';
+import { toManifest } from '../chart/render.ts';
+import { storedChart } from '../release/chart-record.ts';
+import type { Release } from '../release/model.ts';
 import type { ReleaseRef, RenderedObject } from '../chart/objects.ts';
 import { chartCrds, renderChart, renderNotes } from '../chart/render.ts';
 import type { Values } from '../chart/tree.ts';
@@ -26,5 +29,38 @@ export function renderRelease(compiled: CompiledChart, release: ReleaseRef, user
     objects: renderChart(compiled, input),
     crds: chartCrds(compiled.chart),
     notes: renderNotes(compiled, input),
+  };
+}
+
+/** A release record as Helm writes it, for a new revision. */
+export function newRevision(
+  request: { release: ReleaseRef; chart: CompiledChart; userValues: Values },
+  rendered: RenderedRelease,
+  fields: {
+    version: number;
+    status: Release['info']['status'];
+    description: string;
+    firstDeployed?: string;
+    now: Date;
+  },
+): Release {
+  const now = fields.now.toISOString();
+  return {
+    name: request.release.name,
+    namespace: request.release.namespace,
+    version: fields.version,
+    info: {
+      first_deployed: fields.firstDeployed ?? now,
+      last_deployed: now,
+      deleted: '',
+      description: fields.description,
+      status: fields.status,
+      notes: rendered.notes,
+    },
+    chart: storedChart(request.chart.chart),
+    config: request.userValues,
+    manifest: toManifest(rendered.objects),
+    hooks: [],
+    apply_method: 'ssa',
   };
 }

@@ -1,30 +1,19 @@
-import { parseManifest } from '../chart/manifest.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest, nextVersion } from '../release/history.ts';
+import { assertNoOperationInProgress, lastDeployed, latest } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
-import type { ActionContext } from './context.ts';
-import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
-import { PendingOperation } from './operation.ts';
-import { supersede } from './upgrade.ts';
-import { waitForReady } from './wait.ts';
-
-export interface RollbackOptions {
-  wait: boolean;
-  timeoutMs: number;
-  force: boolean;
-  historyMax?: number;
-}
+import type { ReleaseContext } from './context.ts';
+import { restore, type TransitionOptions } from './transition.ts';
 
 /**
- * Helm's rollback: a new revision that copies revision N's chart, values and manifest, applied over what runs now.
- * Without N, the revision before the current one. A rollback is also how a pending-* release is resolved.
+ * Helm's rollback: restores revision N (without N, the one before the current revision) as a new revision. A
+ * rollback is also how a pending-* release is resolved: the pending revision is marked failed first.
  */
 export async function rollbackTo(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   ref: ReleaseRef,
   version: number | undefined,
-  options: RollbackOptions,
+  options: TransitionOptions,
 ): Promise<Release> {
   const history = await ctx.storage.history(ref.name, ref.namespace);
   const releases = history.map((r) => r.release);
@@ -48,48 +37,10 @@ export async function rollbackTo(
     );
   }
   if (resolvingPending) {
-    const stored = history.at(-1)!;
-    await ctx.storage.update(stored, {
+    await ctx.storage.update(history.at(-1)!, {
       ...last,
       info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` },
     });
   }
-  const current = lastDeployed(releases) ?? last;
-  const targetObjects = parseManifest(target.manifest, target.namespace);
-  await checkAllOwnership(ctx, ref, targetObjects);
-  const now = ctx.now().toISOString();
-  const operation = await PendingOperation.begin(
-    ctx,
-    {
-      ...target,
-      version: nextVersion(releases),
-      info: {
-        ...target.info,
-        first_deployed: current.info.first_deployed,
-        last_deployed: now,
-        deleted: '',
-        status: 'pending-rollback',
-        description: `Rollback to ${targetVersion}`,
-      },
-    },
-    { history: releases, historyMax: options.historyMax ?? 10 },
-  );
-  try {
-    await applyObjects(ctx, targetObjects, { force: options.force });
-    await deleteObjects(
-      ctx,
-      removedObjects(parseManifest(current.manifest, current.namespace), targetObjects, ref.namespace),
-    );
-    if (options.wait)
-      await waitForReady(
-        ctx,
-        targetObjects.map((o) => o.object),
-        options.timeoutMs,
-      );
-  } catch (err) {
-    await operation.finish('failed', `Rollback "${ref.name}" failed: ${(err as Error).message}`);
-    throw err;
-  }
-  await supersede(ctx, await ctx.storage.history(ref.name, ref.namespace), operation.release.version);
-  return operation.finish('deployed', `Rollback to ${targetVersion}`);
+  return restore(ctx, releases, lastDeployed(releases) ?? last, target, options);
 }

@@ -6,7 +6,7 @@ import { clusterPodSelector } from '../operator/labels.ts';
 import { RAYCLUSTER_API } from '../operator/types.ts';
 import { latest } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
-import type { ActionContext } from './context.ts';
+import type { ReleaseContext } from './context.ts';
 import { deleteObjects } from './deploy.ts';
 import { renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
@@ -25,13 +25,8 @@ export interface UninstallRequest {
 
 const RAYCLUSTER_CRD = 'rayclusters.cluster.ray.io';
 
-/** Deletes a release's objects (kept ones excepted); the release records are the caller's business. */
-export async function uninstallObjects(ctx: ActionContext, release: Release): Promise<KubeObject[]> {
-  return deleteObjects(ctx, parseManifest(release.manifest, release.namespace));
-}
-
 export async function uninstall(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   request: UninstallRequest,
 ): Promise<{ release: Release; kept: KubeObject[] }> {
   const { name, namespace } = request.release;
@@ -95,7 +90,7 @@ export async function uninstall(
  * Uninstalling an operator while its clusters exist would leave them unreconciled: refuse and list them, or
  * uninstall them first (--cascade), or go ahead (--force).
  */
-async function checkServedClusters(ctx: ActionContext, release: Release, request: UninstallRequest): Promise<void> {
+async function checkServedClusters(ctx: ReleaseContext, release: Release, request: UninstallRequest): Promise<void> {
   const operator = renderedOperator(parseManifest(release.manifest, release.namespace).map((o) => o.object));
   if (!operator) return;
   const served = (await servedClusters(ctx, operator)).filter((c) => {
@@ -138,7 +133,7 @@ async function checkServedClusters(ctx: ActionContext, release: Release, request
   }
 }
 
-async function servedClusters(ctx: ActionContext, operator: OperatorInstance): Promise<KubeObject[]> {
+async function servedClusters(ctx: ReleaseContext, operator: OperatorInstance): Promise<KubeObject[]> {
   const all = await ctx.objects.list(
     RAYCLUSTER_API,
     'RayCluster',
@@ -148,7 +143,7 @@ async function servedClusters(ctx: ActionContext, operator: OperatorInstance): P
 }
 
 /** Deleting the CRD deletes every RayCluster in the cluster: refuse while any belongs to another release. */
-async function checkNoForeignRayClusters(ctx: ActionContext, release: ReleaseRef): Promise<void> {
+async function checkNoForeignRayClusters(ctx: ReleaseContext, release: ReleaseRef): Promise<void> {
   const foreign = (await ctx.objects.list(RAYCLUSTER_API, 'RayCluster')).filter((c) => {
     const owner = ownerOf(c);
     return !(owner?.name === release.name && owner.namespace === release.namespace);
@@ -160,7 +155,7 @@ async function checkNoForeignRayClusters(ctx: ActionContext, release: ReleaseRef
   );
 }
 
-async function deleteRayClusterCrd(ctx: ActionContext, wait: boolean, timeoutMs: number): Promise<void> {
+async function deleteRayClusterCrd(ctx: ReleaseContext, wait: boolean, timeoutMs: number): Promise<void> {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -181,7 +176,7 @@ function sameObject(a: KubeObject, b: KubeObject): boolean {
 }
 
 /** A deleted RayCluster's pods go afterwards, by garbage collection; --wait waits for them too. */
-async function waitRayPodsGone(ctx: ActionContext, clusters: readonly KubeObject[], timeoutMs: number): Promise<void> {
+async function waitRayPodsGone(ctx: ReleaseContext, clusters: readonly KubeObject[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const cluster of clusters) {
     const namespace = cluster.metadata.namespace ?? '';
@@ -208,7 +203,7 @@ async function waitRayPodsGone(ctx: ActionContext, clusters: readonly KubeObject
 
 /** Waits until each object is gone (finalizers and garbage collection done). */
 export async function waitGone(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   objects: readonly Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>[],
   timeoutMs: number,
 ): Promise<void> {

@@ -4,25 +4,25 @@ import { mergeValues } from '../chart/values.ts';
 import { UserError } from '../errors.ts';
 import { assertNoOperationInProgress, lastDeployed, latest, nextVersion } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
-import type { StoredRevision } from '../release/storage.ts';
-import type { ActionContext } from './context.ts';
-import { allInOrder, applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
+import type { StoredRevision } from '../release/store.ts';
+import type { ReleaseContext } from './context.ts';
 import { applyCrdChanges, planCrdUpgrade } from './crds.ts';
-import { checkOperators, install, newRevision, type InstallRequest } from './install.ts';
-import { renderedOperator } from './operators.ts';
-import { assertNoLiveOperation, PendingOperation } from './operation.ts';
-import { renderRelease } from './render.ts';
-import { rollbackTo } from './rollback.ts';
-import { waitForReady } from './wait.ts';
+import type { DeployRequest } from './deploy-request.ts';
+import { allInOrder, checkAllOwnership } from './deploy.ts';
+import { assertNoLiveOperation } from './operation.ts';
+import { checkOperators, renderedOperator } from './operators.ts';
+import { newRevision, renderRelease } from './render.ts';
+import { restore, transition } from './transition.ts';
 
-export interface UpgradeRequest extends InstallRequest {
-  /** Install when the release does not exist. */
-  install: boolean;
+export interface UpgradeRequest extends DeployRequest {
   reuseValues: boolean;
   resetValues: boolean;
   /** Mark a pending revision left by a killed command failed, then upgrade. */
   recover: boolean;
 }
+
+/** The release to upgrade has no revision, or only an uninstalled one: `upgrade --install` installs it instead. */
+export class ReleaseNotFoundError extends UserError {}
 
 /** Helm 3's value rules: --reuse-values merges over the last values, --reset-values drops them, and with neither
  * an upgrade that sets nothing keeps the last values. */
@@ -36,15 +36,14 @@ export function upgradeValues(
   return Object.keys(supplied).length === 0 ? current : supplied;
 }
 
-export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Promise<Release> {
+export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Promise<Release> {
   const { release } = request;
   let history = await ctx.storage.history(release.name, release.namespace);
   if (request.recover) history = await recoverPending(ctx, history);
   const releases = history.map((r) => r.release);
   const last = latest(releases);
   if (!last || last.info.status === 'uninstalled') {
-    if (request.install) return install(ctx, { ...request, replace: true });
-    throw new UserError(
+    throw new ReleaseNotFoundError(
       `release "${release.name}" not found in namespace "${release.namespace}"`,
       `install it with \`rayctl install ${release.name} -n ${release.namespace}\`, or add --install`,
     );
@@ -75,63 +74,45 @@ export async function upgrade(ctx: ActionContext, request: UpgradeRequest): Prom
       ? Promise.resolve([])
       : planCrdUpgrade(ctx, rendered.crds, renderedOperator(rendered.objects.map((o) => o.object)) !== undefined),
   ] as const);
-  const operation = await PendingOperation.begin(
+  const options = {
+    wait: request.wait,
+    timeoutMs: request.timeoutMs,
+    force: request.forceConflicts,
+    historyMax: request.historyMax,
+  };
+  return transition(
     ctx,
-    newRevision(merged, rendered, {
-      version: nextVersion(releases),
-      status: 'pending-upgrade',
-      description: 'Preparing upgrade',
-      firstDeployed: current.info.first_deployed,
-      now: ctx.now(),
-    }),
-    { history: releases, historyMax: request.historyMax },
+    {
+      pending: newRevision(merged, rendered, {
+        version: nextVersion(releases),
+        status: 'pending-upgrade',
+        description: 'Preparing upgrade',
+        firstDeployed: current.info.first_deployed,
+        now: ctx.now(),
+      }),
+      history: releases,
+      from: parseManifest(current.manifest, current.namespace),
+      to: rendered.objects,
+      // The CRD first: the new operator may rely on its new fields.
+      before: () => applyCrdChanges(ctx, crdChanges),
+      deployed: request.description ?? 'Upgrade complete',
+      failed: (err) => `Upgrade "${release.name}" failed: ${err.message}`,
+      ...(request.atomic && current.info.status === 'deployed'
+        ? {
+            undo: async (failed: Release) => {
+              ctx.progress.warn(`--atomic: rolling back to revision ${current.version}`);
+              const now = (await ctx.storage.history(release.name, release.namespace)).map((r) => r.release);
+              await restore(ctx, now, failed, current, options);
+            },
+          }
+        : {}),
+    },
+    options,
   );
-  try {
-    // The CRD first: the new operator may rely on its new fields.
-    await applyCrdChanges(ctx, crdChanges);
-    await applyObjects(ctx, rendered.objects, { force: request.forceConflicts });
-    await deleteObjects(
-      ctx,
-      removedObjects(parseManifest(current.manifest, current.namespace), rendered.objects, release.namespace),
-    );
-    if (request.wait)
-      await waitForReady(
-        ctx,
-        rendered.objects.map((o) => o.object),
-        request.timeoutMs,
-      );
-  } catch (err) {
-    await operation.finish('failed', `Upgrade "${release.name}" failed: ${(err as Error).message}`);
-    if (request.atomic && current.info.status === 'deployed') {
-      ctx.progress.warn(`--atomic: rolling back to revision ${current.version}`);
-      await rollbackTo(ctx, release, current.version, {
-        wait: request.wait,
-        timeoutMs: request.timeoutMs,
-        force: request.forceConflicts,
-      });
-    }
-    throw err;
-  }
-  await supersede(ctx, history, operation.release.version);
-  return operation.finish('deployed', request.description ?? 'Upgrade complete');
-}
-
-/** Marks every deployed revision other than `version` superseded, as Helm does once a new one is deployed. */
-export async function supersede(
-  ctx: ActionContext,
-  history: readonly StoredRevision[],
-  version: number,
-): Promise<void> {
-  for (const stored of history) {
-    const r = stored.release;
-    if (r.version !== version && r.info.status === 'deployed') {
-      await ctx.storage.update(stored, { ...r, info: { ...r.info, status: 'superseded' } });
-    }
-  }
 }
 
 /** --recover: a pending revision whose writer is gone becomes failed, so the release can move on. */
-async function recoverPending(ctx: ActionContext, history: StoredRevision[]): Promise<StoredRevision[]> {
+async function recoverPending(ctx: ReleaseContext, history: StoredRevision[]): Promise<StoredRevision[]> {
   const last = history.at(-1);
   if (!last || !isPending(last.release.info.status)) return history;
   await assertNoLiveOperation(ctx, last.release);

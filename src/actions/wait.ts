@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeObject, type KubeObject } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
 import { podBlockers, podsSelector, type PodState } from './blockers.ts';
-import type { ActionContext } from './context.ts';
+import type { ReleaseContext } from './context.ts';
 
 const POLL_MS = 500;
 
@@ -62,7 +62,7 @@ const BLOCKERS_EVERY = 5;
  * timeout, says all of that in the error.
  */
 export async function waitForReady(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   objects: readonly KubeObject[],
   timeoutMs: number,
 ): Promise<void> {
@@ -100,7 +100,7 @@ export async function waitForReady(
 }
 
 /** What blocks the pods behind the objects not ready yet, one line per pod. */
-async function blockersOf(ctx: ActionContext, objects: readonly KubeObject[]): Promise<string[]> {
+async function blockersOf(ctx: ReleaseContext, objects: readonly KubeObject[]): Promise<string[]> {
   const lines: string[] = [];
   for (const object of objects) {
     const selector = podsSelector(object);

@@ -4,7 +4,8 @@ import type { CompiledChart } from '../chart/compile.ts';
 import { loadBuiltinChart, loadChartDir } from '../chart/load.ts';
 import type { Values } from '../chart/tree.ts';
 import { userSuppliedValues } from '../chart/values.ts';
-import type { DryRun, InstallRequest } from '../actions/install.ts';
+import type { DryRun } from '../actions/deploy-request.ts';
+import type { InstallRequest } from '../actions/install.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UsageError } from '../errors.ts';
 import { parseDuration } from '../duration.ts';
@@ -59,15 +60,20 @@ export function deployOptions(flags: DeployFlags): {
   if (dryRun !== 'none' && dryRun !== 'client' && dryRun !== 'server') {
     throw new UsageError(`--dry-run "${dryRun}" is not a mode`, 'use --dry-run, --dry-run=client or --dry-run=server');
   }
-  if (!/^\d+$/.test(flags.historyMax))
-    throw new UsageError(`--history-max "${flags.historyMax}" must be a whole number (0 = unlimited)`);
   return {
     wait: Boolean(flags.wait || flags.atomic),
     timeoutMs: parseDuration(flags.timeout),
     atomic: Boolean(flags.atomic),
     dryRun,
-    historyMax: Number(flags.historyMax),
+    historyMax: parseHistoryMax(flags.historyMax),
   };
+}
+
+/** --history-max: a whole number, 0 for unlimited (never NaN, which would mean unlimited by accident). */
+export function parseHistoryMax(text: string): number {
+  if (!/^\d{1,6}$/.test(text))
+    throw new UsageError(`--history-max "${text}" must be a whole number up to 999999 (0 = unlimited)`);
+  return Number(text);
 }
 
 /** The chart and the user's values, read before connecting so that bad input fails without a cluster. */

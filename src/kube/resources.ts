@@ -41,8 +41,14 @@ const BUILT_IN: Record<string, [plural: string, namespaced: boolean]> = {
   'apiextensions.k8s.io/v1/CustomResourceDefinition': ['customresourcedefinitions', false],
 };
 
+/** The REST info of a kind every API server serves, without asking. */
+export function builtInResource(apiVersion: string, kind: string): ResourceInfo | undefined {
+  const builtIn = BUILT_IN[`${apiVersion}/${kind}`];
+  return builtIn && { apiVersion, kind, plural: builtIn[0], namespaced: builtIn[1] };
+}
+
 /** Maps apiVersion + kind to REST paths by asking the API server once per apiVersion (like kubectl's discovery). */
-export class Discovery {
+export class Discovery implements KindResolver {
   private readonly lists = new Map<string, Promise<ApiResourceList | undefined>>();
 
   constructor(private readonly client: KubeClient) {}
@@ -62,8 +68,8 @@ export class Discovery {
 
   /** Like resource(), but undefined when the cluster does not serve the kind (e.g. the CRD is not installed). */
   async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    const builtIn = BUILT_IN[`${apiVersion}/${kind}`];
-    if (builtIn) return { apiVersion, kind, plural: builtIn[0], namespaced: builtIn[1] };
+    const builtIn = builtInResource(apiVersion, kind);
+    if (builtIn) return builtIn;
     let list = this.lists.get(apiVersion);
     if (!list) {
       list = this.fetch(apiVersion);
@@ -109,8 +115,39 @@ export function callFor(
   };
 }
 
+/** How a kind maps to REST: the part of discovery the actions use. */
+export interface KindResolver {
+  /** The kind's REST info; a UserError naming the kind when the cluster does not serve it. */
+  resource(apiVersion: string, kind: string): Promise<ResourceInfo>;
+  /** The kind's REST info, or undefined when the cluster does not serve it. */
+  find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
+  reset(): void;
+}
+
+type ObjectRef = Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>;
+
+/**
+ * The cluster operations the release actions use, on whole objects of any kind. `Objects` implements it over the
+ * API server; unit tests use an in-memory cluster.
+ */
+export interface ClusterObjects {
+  readonly discovery: KindResolver;
+  apply(object: KubeObject, options: { fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<KubeObject>;
+  create(object: KubeObject): Promise<KubeObject>;
+  get(object: ObjectRef): Promise<KubeObject | undefined>;
+  delete(
+    object: ObjectRef,
+    options?: { dryRun?: boolean; propagation?: 'Background' | 'Foreground' | 'Orphan' },
+  ): Promise<boolean>;
+  list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    options?: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+  ): Promise<T[]>;
+}
+
 /** Typed helpers over the client for whole objects. */
-export class Objects {
+export class Objects implements ClusterObjects {
   constructor(
     readonly client: KubeClient,
     readonly discovery: Discovery,
@@ -142,8 +179,19 @@ export class Objects {
     );
   }
 
+  /** Creates; AlreadyExists is the caller's to handle. */
+  async create(object: KubeObject): Promise<KubeObject> {
+    const info = await this.discovery.resource(object.apiVersion, object.kind);
+    return this.client.request<KubeObject>(
+      'POST',
+      resourcePath(info, object.metadata.namespace),
+      callFor(info, 'create', object),
+      { body: object },
+    );
+  }
+
   /** The live object, or undefined if it does not exist (or its kind is not served). */
-  async get(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
+  async get(object: ObjectRef): Promise<KubeObject | undefined> {
     const info = await this.discovery.find(object.apiVersion, object.kind);
     if (!info) return undefined;
     try {
@@ -160,7 +208,7 @@ export class Objects {
 
   /** Deletes; true if it existed. Background propagation: dependents go after the owner, as kubectl does. */
   async delete(
-    object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    object: ObjectRef,
     options: { dryRun?: boolean; propagation?: 'Background' | 'Foreground' | 'Orphan' } = {},
   ): Promise<boolean> {
     const info = await this.discovery.find(object.apiVersion, object.kind);

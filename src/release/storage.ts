@@ -3,32 +3,19 @@ import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import { decodeRelease, encodeRelease, OWNER, OWNER_LABEL, releaseLabels, SECRET_TYPE, secretName } from './codec.ts';
 import type { Release, ReleaseStatus } from './model.ts';
-
-/** A revision as stored: the release and the Secret version it was read at (for safe updates). */
-export interface StoredRevision {
-  release: Release;
-  resourceVersion: string;
-  /** The createdAt label (unix seconds), kept across updates. */
-  createdAt?: string;
-}
+import { revisionChanged, revisionTaken, type ReleaseStore, type Scope, type StoredRevision } from './store.ts';
 
 interface SecretObject {
   metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string> };
   data?: { release?: string };
 }
 
-/** Where releases are listed from: one namespace, or all of them. */
-export type Scope = { namespace: string } | { allNamespaces: true };
-
-/** Another writer got there first; the message says what to do. */
-export class ReleaseConflictError extends UserError {}
-
 /**
  * Helm's Secrets driver: one Secret per revision, named and labelled as Helm does, so that `helm` and rayctl read
  * each other's releases. A new revision is a create (AlreadyExists means another writer won); an update carries
  * the resourceVersion it read, so a concurrent change is reported instead of overwritten.
  */
-export class ReleaseStorage {
+export class ReleaseStorage implements ReleaseStore {
   constructor(private readonly client: KubeClient) {}
 
   /** Every revision of a release, oldest first. A record that cannot be decoded is an error, never skipped. */
@@ -64,10 +51,7 @@ export class ReleaseStorage {
       return { release, resourceVersion: created.metadata.resourceVersion ?? '', createdAt };
     } catch (err) {
       if (isAlreadyExists(err)) {
-        throw new ReleaseConflictError(
-          `release "${release.name}" revision ${release.version} was just created by someone else: another operation on this release is running`,
-          `wait for it to finish, then check \`rayctl history ${release.name} -n ${release.namespace}\``,
-        );
+        throw revisionTaken(release);
       }
       throw err;
     }
@@ -95,10 +79,7 @@ export class ReleaseStorage {
       };
     } catch (err) {
       if (isConflict(err)) {
-        throw new ReleaseConflictError(
-          `release "${release.name}" revision ${release.version} was changed by someone else while this command ran`,
-          `check \`rayctl history ${release.name} -n ${release.namespace}\` and retry`,
-        );
+        throw revisionChanged(release);
       }
       throw err;
     }

@@ -3,6 +3,7 @@ import { rollbackTo } from '../../actions/rollback.ts';
 import { UsageError } from '../../errors.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
+import { parseHistoryMax } from '../deploy-flags.ts';
 import { parseDuration } from '../../duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
 import { printRelease } from '../release-output.ts';
@@ -30,18 +31,19 @@ export function rollbackCommand(): Command {
         checkReleaseName(name);
         if (revision !== undefined && !/^[1-9]\d*$/.test(revision))
           throw new UsageError(`revision "${revision}" must be a positive whole number`);
+        const options = {
+          wait: Boolean(flags.wait),
+          timeoutMs: parseDuration(flags.timeout),
+          force: Boolean(flags.forceConflicts),
+          historyMax: parseHistoryMax(flags.historyMax),
+        };
         const { ctx, namespace } = await connectFromFlags(cmd);
         try {
           const release = await rollbackTo(
             ctx,
             { name, namespace },
             revision === undefined ? undefined : Number(revision),
-            {
-              wait: Boolean(flags.wait),
-              timeoutMs: parseDuration(flags.timeout),
-              force: Boolean(flags.forceConflicts),
-              historyMax: Number(flags.historyMax),
-            },
+            options,
           );
           printRelease(release, flags.output, { showNotes: false });
         } finally {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { upgrade } from '../../actions/upgrade.ts';
+import { install } from '../../actions/install.ts';
+import { ReleaseNotFoundError, upgrade } from '../../actions/upgrade.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { addDeployOptions, deployOptions, deployRequest, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
@@ -39,13 +40,16 @@ Examples ("Helm chart configuration"):
       const options = deployOptions(flags);
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
+        const request = deployRequest(flags, options, { name, namespace }, inputs);
+        // As helm's upgrade command: --install turns "not found" into an install (over an uninstalled one).
         const release = await upgrade(ctx, {
-          ...deployRequest(flags, options, { name, namespace }, inputs),
-          replace: false,
-          install: Boolean(flags.install),
+          ...request,
           reuseValues: Boolean(flags.reuseValues),
           resetValues: Boolean(flags.resetValues),
           recover: Boolean(flags.recover),
+        }).catch((err: unknown) => {
+          if (flags.install && err instanceof ReleaseNotFoundError) return install(ctx, { ...request, replace: true });
+          throw err;
         });
         printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
       } finally {
