@@ -3,7 +3,8 @@ import type { Release } from '../release/model.ts';
 import { isReady } from '../operator/desired.ts';
 import { clusterPodSelector, LEADER_LEASE, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from '../operator/labels.ts';
 import { RAYCLUSTER_API, type AutoscalerStatus, type Pod, type RayCluster, type Service } from '../operator/types.ts';
-import type { ActionContext } from './context.ts';
+import { KubeError } from '../kube/errors.ts';
+import type { ReleaseContext } from './context.ts';
 import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
 
@@ -17,7 +18,8 @@ export interface ClusterView {
   workers: { podType: string; ready: number; desired: number }[];
   /** What the operator's autoscaler reads from Ray and did last. */
   autoscaler?: AutoscalerStatus;
-  operator?: OperatorInstance;
+  /** The operator serving the cluster; Unknown when the lookup was refused (e.g. no right to list Deployments). */
+  operator?: OperatorInstance | Unknown;
   createdAt: string;
   headService?: { name: string; clusterIP: string; ports: string[] };
   pods: { type: string; role: string; name: string; phase: string; ready: boolean; node: string; createdAt: string }[];
@@ -27,24 +29,43 @@ export interface OperatorView {
   operator: OperatorInstance;
   available: string;
   leader: string;
-  serving: { name: string; namespace: string }[];
+  serving: { name: string; namespace: string }[] | Unknown;
+}
+
+/** An answer the cluster would not give: shown as "unknown (forbidden)", never as a wrong "none". */
+export interface Unknown {
+  unknown: string;
+}
+
+export const isUnknown = (value: object | undefined): value is Unknown => value !== undefined && 'unknown' in value;
+
+/**
+ * A lookup that only adds detail to a view: its failure makes that detail unknown instead of failing the command.
+ * The reason is "forbidden" for an RBAC denial; --debug's call log has the request itself.
+ */
+async function detail<T>(lookup: Promise<T>): Promise<T | Unknown> {
+  try {
+    return await lookup;
+  } catch (err) {
+    return { unknown: err instanceof KubeError && err.status === 403 ? 'forbidden' : (err as Error).message };
+  }
 }
 
 /** Every RayCluster (in `namespace`, or all); `known` operators spare a second lookup when the caller has them. */
 export async function listClusters(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   namespace?: string,
   known?: OperatorInstance[],
 ): Promise<ClusterView[]> {
   const clusters = await ctx.objects.list<RayCluster>(RAYCLUSTER_API, 'RayCluster', namespace ? { namespace } : {});
-  const operators = known ?? (await findOperators(ctx).catch(() => []));
+  const operators = known ?? (await detail(findOperators(ctx)));
   return clusters.map((c) => summary(c, operators));
 }
 
-function summary(cluster: RayCluster, operators: OperatorInstance[]): ClusterView {
+function summary(cluster: RayCluster, operators: OperatorInstance[] | Unknown): ClusterView {
   const namespace = cluster.metadata.namespace ?? '';
   const release = ownerOf(cluster)?.name;
-  const operator = operators.find((o) => serves(o, namespace));
+  const operator = isUnknown(operators) ? operators : operators.find((o) => serves(o, namespace));
   return {
     name: cluster.metadata.name,
     namespace,
@@ -61,11 +82,11 @@ function summary(cluster: RayCluster, operators: OperatorInstance[]): ClusterVie
 
 /** The live clusters and operator of a release, for `rayctl status`. */
 export async function releaseView(
-  ctx: ActionContext,
+  ctx: ReleaseContext,
   release: Release,
 ): Promise<{ clusters: ClusterView[]; operator?: OperatorView }> {
   const objects = parseManifest(release.manifest, release.namespace).map((o) => o.object);
-  const operators = await findOperators(ctx).catch(() => []);
+  const operators = await detail(findOperators(ctx));
   const clusters: ClusterView[] = [];
   for (const object of objects.filter((o) => o.kind === 'RayCluster')) {
     const live = (await ctx.objects.get(object)) as RayCluster | undefined;
@@ -103,7 +124,9 @@ export async function releaseView(
   const wanted = renderedOperator(objects);
   if (!wanted) return { clusters };
   const operator =
-    operators.find((o) => o.release?.name === release.name && o.release.namespace === release.namespace) ?? wanted;
+    (isUnknown(operators)
+      ? undefined
+      : operators.find((o) => o.release?.name === release.name && o.release.namespace === release.namespace)) ?? wanted;
   const deployment = (await ctx.objects.get({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -114,7 +137,7 @@ export async function releaseView(
     kind: 'Lease',
     metadata: { name: LEADER_LEASE, namespace: operator.namespace },
   })) as { spec?: { holderIdentity?: string } } | undefined;
-  const all = await listClusters(ctx, undefined, operators).catch(() => []);
+  const all = await detail(listClusters(ctx, undefined, isUnknown(operators) ? [] : operators));
   return {
     clusters,
     operator: {
@@ -123,7 +146,9 @@ export async function releaseView(
         ? `${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 1}`
         : 'missing',
       leader: lease?.spec?.holderIdentity || 'none',
-      serving: all.filter((c) => serves(operator, c.namespace)).map((c) => ({ name: c.name, namespace: c.namespace })),
+      serving: isUnknown(all)
+        ? all
+        : all.filter((c) => serves(operator, c.namespace)).map((c) => ({ name: c.name, namespace: c.namespace })),
     },
   };
 }

@@ -26,7 +26,7 @@ export async function connect(options: ConnectOptions, progress: Progress): Prom
   return {
     client,
     objects: new Objects(client, new Discovery(client)),
-    storage: new ReleaseStorage(client),
+    storage: new ReleaseStorage(client, (message) => progress.warn(message)),
     progress,
     now: () => new Date(),
   };

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import type { ClusterView, OperatorView } from '../actions/cluster-view.ts';
+import { isUnknown, type ClusterView, type OperatorView } from '../actions/cluster-view.ts';
 import { formatTable } from './output.ts';
 
 export function colourPhase(phase: string): string {
@@ -28,6 +28,7 @@ export function workersText(view: ClusterView): string {
 export function operatorText(view: ClusterView): string {
   const o = view.operator;
   if (!o) return 'none';
+  if (isUnknown(o)) return `unknown (${o.unknown})`;
   return o.release ? `${o.release.name} (${o.release.namespace})` : `${o.deployment} (${o.namespace})`;
 }
 
@@ -73,7 +74,9 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
   if (operator) {
     const { operator: o } = operator;
     const scope = o.scope === 'cluster' ? 'cluster-scoped (all namespaces)' : `namespaced (namespace ${o.namespace})`;
-    const serving = operator.serving.map((c) => `${c.name} (${c.namespace})`).join(', ') || 'no clusters yet';
+    const serving = isUnknown(operator.serving)
+      ? `unknown (${operator.serving.unknown})`
+      : operator.serving.map((c) => `${c.name} (${c.namespace})`).join(', ') || 'no clusters yet';
     process.stdout.write(
       `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
     );

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isPlainObject } from '../chart/tree.ts';
+import { UserError } from '../errors.ts';
 import { RELEASE_STATUSES, type Release } from './model.ts';
 
 /** Secret type, name prefix and labels exactly as Helm's Secrets driver writes them. */
@@ -21,12 +22,20 @@ export function encodeRelease(release: Release): string {
 
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08];
 
+/**
+ * The largest decoded record accepted. A Secret holds at most 1 MiB, which gzip can inflate a thousandfold: a record
+ * crafted to do so must fail cleanly, not exhaust memory. Real records are tens of kilobytes.
+ */
+export const MAX_DECODED_BYTES = 32 * 1024 * 1024;
+
 /** Decodes Helm's `release` value: base64, then gunzip only if the bytes are gzip (older records are raw JSON). */
 export function decodeRelease(encoded: string, source: string): Release {
   const bytes = Buffer.from(encoded, 'base64');
   let json: Buffer;
   try {
-    json = GZIP_MAGIC.every((b, i) => bytes[i] === b) ? gunzipSync(bytes) : bytes;
+    json = GZIP_MAGIC.every((b, i) => bytes[i] === b)
+      ? gunzipSync(bytes, { maxOutputLength: MAX_DECODED_BYTES })
+      : bytes;
   } catch (err) {
     throw new ReleaseDecodeError(source, `gzip: ${(err as Error).message}`);
   }
@@ -39,12 +48,16 @@ export function decodeRelease(encoded: string, source: string): Release {
   return checkRelease(parsed, source);
 }
 
-export class ReleaseDecodeError extends Error {
+/** A release record that is not one: corrupt data in the cluster, which the user must see and can remove. */
+export class ReleaseDecodeError extends UserError {
   constructor(
     readonly source: string,
     reason: string,
   ) {
-    super(`release record ${source} cannot be decoded (${reason})`);
+    super(
+      `release record ${source} cannot be decoded (${reason})`,
+      `inspect it with \`kubectl get secret -n ${source.replace('/', ' ')} -o yaml\`; if it is not a release, delete it`,
+    );
   }
 }
 

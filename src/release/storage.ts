@@ -16,7 +16,11 @@ interface SecretObject {
  * the resourceVersion it read, so a concurrent change is reported instead of overwritten.
  */
 export class ReleaseStorage implements ReleaseStore {
-  constructor(private readonly client: KubeClient) {}
+  constructor(
+    private readonly client: KubeClient,
+    /** Told about records `listLatest` skips because they cannot be decoded. */
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   /** Every revision of a release, oldest first. A record that cannot be decoded is an error, never skipped. */
   async history(name: string, namespace: string): Promise<StoredRevision[]> {
@@ -119,9 +123,18 @@ export class ReleaseStorage implements ReleaseStore {
     const wanted = new Set(shown.map(([key, v]) => `${key.split('/')[0]}/${v.secret}`));
     const shownStatuses = [...new Set(shown.map(([, v]) => v.status))];
     const full = await this.listSecrets(scope, `${base},status in (${shownStatuses.join(',')})`);
+    // As helm list: one corrupt record (perhaps in a namespace the user never looks at) must not hide the others.
     return full
       .filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.name}`))
-      .map((s) => this.toRevision(s).release);
+      .flatMap((s) => {
+        try {
+          return [this.toRevision(s).release];
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          this.warn(`skipping ${err.message}`);
+          return [];
+        }
+      });
   }
 
   private async listSecrets(scope: Scope, labelSelector: string, metadataOnly = false): Promise<SecretObject[]> {

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { encodeRelease } from '../../src/release/codec.ts';
+import type { Release } from '../../src/release/model.ts';
 import { eventually, testCluster, tempNamespace } from './support/cluster.ts';
 import { adminFor, cleanupReleases, rayctlOn, releaseSecrets, tool } from './support/releases.ts';
 import { RAYCTL_BIN } from './support/run-rayctl.ts';
@@ -217,6 +220,68 @@ describe('refusals change nothing', () => {
       1,
       'victim is still installed',
     );
+  });
+});
+
+describe('corrupt release records', () => {
+  it('list -A skips a record that cannot be decoded (a gzip bomb) with a warning, and lists the rest', async () => {
+    const corruptNs = await tempNamespace(cluster, 'corrupt');
+    const record = (name: string, release: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'helm.sh/release.v1',
+      metadata: {
+        name: `sh.helm.release.v1.${name}.v1`,
+        labels: { owner: 'helm', name, version: '1', status: 'deployed' },
+      },
+      data: { release: Buffer.from(release).toString('base64') },
+    });
+    // 64 MiB of zeros, gzipped: 64 KiB in the Secret, past rayctl's decoding cap once inflated.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }).toString('base64');
+    await client.json('POST', `/api/v1/namespaces/${corruptNs}/secrets`, record('bomb', bomb));
+    const fine: Release = {
+      name: 'fine',
+      namespace: corruptNs,
+      version: 1,
+      info: {
+        first_deployed: '',
+        last_deployed: '',
+        deleted: '',
+        description: 'written by the test',
+        status: 'deployed',
+        notes: '',
+      },
+      chart: {
+        metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0' },
+        lock: null,
+        templates: [],
+        values: {},
+        files: [],
+      },
+      config: {},
+      manifest: '',
+      hooks: [],
+    };
+    await client.json('POST', `/api/v1/namespaces/${corruptNs}/secrets`, record('fine', encodeRelease(fine)));
+
+    const listed = await rayctl(['list', '-A', '-o', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const names = (JSON.parse(listed.stdout) as { name: string; namespace: string }[])
+      .filter((r) => r.namespace === corruptNs)
+      .map((r) => r.name);
+    assert.deepEqual(names, ['fine']);
+    assert.match(
+      listed.stderr,
+      new RegExp(
+        `skipping release record ${corruptNs}/sh\\.helm\\.release\\.v1\\.bomb\\.v1 cannot be decoded \\(gzip:`,
+      ),
+    );
+
+    // Commands on the corrupt release itself still refuse, naming it, with a hint and no stack trace.
+    const history = await rayctl(['-n', corruptNs, 'history', 'bomb']);
+    assert.equal(history.code, 1);
+    assert.match(history.stderr, /cannot be decoded[\s\S]*kubectl get secret/);
+    assert.doesNotMatch(history.stderr, /looks like a bug|    at /);
   });
 });
 

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterView } from '../../../src/actions/cluster-view.ts';
-import { autoscalerText } from '../../../src/cli/cluster-output.ts';
-import type { AutoscalerStatus } from '../../../src/operator/types.ts';
+import { listClusters, type ClusterView } from '../../../src/actions/cluster-view.ts';
+import { loadBuiltinChart } from '../../../src/chart/load.ts';
+import { chartCrds } from '../../../src/chart/render.ts';
+import { autoscalerText, operatorText } from '../../../src/cli/cluster-output.ts';
+import { KubeError } from '../../../src/kube/errors.ts';
+import { RAYCLUSTER_API, type AutoscalerStatus } from '../../../src/operator/types.ts';
+import { memoryContext } from '../fakes/release-context.ts';
+
+const rayClusterCrd = async () => chartCrds((await loadBuiltinChart()).chart)[0]!.object;
 
 const view = (autoscaler?: AutoscalerStatus): ClusterView => ({
   name: 'c',
@@ -42,5 +48,27 @@ describe("rayctl status's autoscaler line", () => {
     );
     assert.equal(autoscalerText(view({ state: 'Active', message: '' }), NOW), 'Active; pending demand: none');
     assert.equal(autoscalerText(view(), NOW), undefined);
+  });
+});
+
+describe('a view the cluster will not fully show', () => {
+  it('says the operator is unknown (forbidden) when listing Deployments is refused, not "none"', async () => {
+    const ctx = memoryContext();
+    await ctx.cluster.create(await rayClusterCrd());
+    await ctx.cluster.create({
+      apiVersion: RAYCLUSTER_API,
+      kind: 'RayCluster',
+      metadata: { name: 'c', namespace: 'ray' },
+    });
+    ctx.cluster.failOn = (call) =>
+      call.kind === 'Deployment'
+        ? new KubeError('deployments.apps is forbidden', { verb: 'list', resource: 'deployments' }, 403, 'Forbidden')
+        : undefined;
+    const [forbidden] = await listClusters(ctx);
+    assert.equal(operatorText(forbidden!), 'unknown (forbidden)');
+
+    ctx.cluster.failOn = () => undefined;
+    const [allowed] = await listClusters(ctx);
+    assert.equal(operatorText(allowed!), 'none');
   });
 });

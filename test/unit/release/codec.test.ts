@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { UserError } from '../../../src/errors.ts';
 import { decodeRelease, encodeRelease, releaseLabels, secretName } from '../../../src/release/codec.ts';
 import type { Release } from '../../../src/release/model.ts';
 
@@ -71,6 +72,12 @@ describe("Helm's release codec", () => {
       gzipSync(JSON.stringify({ ...release, info: { ...release.info, status: 'happy' } })).toString('base64'),
       /unknown status "happy"/,
     ],
+    // 64 MiB of zeros gzips to 64 KiB; past the decoding cap, it is refused instead of inflated.
+    [
+      'a gzip bomb',
+      gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }).toString('base64'),
+      /gzip:.*(larger|length)/i,
+    ],
   ] as const) {
     it(`reports ${what} with the record's name instead of skipping it`, () => {
       assert.throws(
@@ -78,6 +85,7 @@ describe("Helm's release codec", () => {
         (err: Error) => {
           assert.match(err.message, /^release record ray\/sh\.helm\.release\.v1\.x\.v1 cannot be decoded/);
           assert.match(err.message, reason);
+          assert.ok(err instanceof UserError, 'corrupt data is the user\'s to fix, not "a bug in rayctl"');
           return true;
         },
       );
