@@ -281,7 +281,7 @@ describe('corrupt release records', () => {
     const history = await rayctl(['-n', corruptNs, 'history', 'bomb']);
     assert.equal(history.code, 1);
     assert.match(history.stderr, /cannot be decoded[\s\S]*kubectl get secret/);
-    assert.doesNotMatch(history.stderr, /looks like a bug|    at /);
+    assert.doesNotMatch(history.stderr, /looks like a bug|\n {4}at /);
   });
 });
 
