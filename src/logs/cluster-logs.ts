@@ -57,35 +57,65 @@ export async function clusterLogs(
     }
   }
   if (request.events) history.push(...(await eventLines(ctx, request, request.sinceSeconds)));
-  history.sort((a, b) => a.time.localeCompare(b.time));
+  history.sort((a, b) => compareTimes(a.time, b.time));
   const shown = request.tail === undefined ? history : history.slice(Math.max(0, history.length - request.tail));
   for (const line of shown) out(render(line));
   if (!request.follow) return;
 
   // Follow: stream every source from now on; find new operator pods (restarts, leader changes) as they appear.
   const followed = new Set<string>();
-  let lastEvent = new Date().toISOString();
-  const startedAt = new Date();
+  /** Per pod, where its shown lines end: a stream that ends and is resumed repeats none of them. */
+  const shownUpTo = new Map<string, LogPosition>();
+  const startedAt = new Date().toISOString();
+  let lastEvent = startedAt;
   for (;;) {
-    const current = request.ray
-      ? await rayPods(ctx, request)
-      : await operatorPods(ctx, request.namespace).catch(() => []);
+    // A failed round (the API server restarting, the operator pod being replaced) is retried on the next one.
+    const current = await (request.ray ? rayPods(ctx, request) : operatorPods(ctx, request.namespace)).catch(
+      () => [],
+    );
     for (const pod of current) {
-      if (followed.has(pod.metadata.name)) continue;
-      followed.add(pod.metadata.name);
-      const since = Math.max(1, Math.ceil((Date.now() - startedAt.getTime()) / 1000));
-      void followLog(ctx, pod, since, (line) => {
+      const name = pod.metadata.name;
+      if (followed.has(name)) continue;
+      followed.add(name);
+      const position = shownUpTo.get(name) ?? { time: startedAt, atTime: 0 };
+      shownUpTo.set(name, position);
+      let repeatsToSkip = position.atTime;
+      void followLog(ctx, pod, position.time, (line) => {
+        const order = compareTimes(line.time, position.time);
+        if (order < 0 || (order === 0 && repeatsToSkip-- > 0)) return;
+        if (order > 0) Object.assign(position, { time: line.time, atTime: 0 });
+        position.atTime++;
         if (keep(line.text)) out(render({ time: line.time, text: label(pod, line.text) }));
-      }).finally(() => followed.delete(pod.metadata.name));
+      })
+        // A pod whose container has not started (400) or that is gone (404): tried again on the next round.
+        .catch(() => undefined)
+        .finally(() => followed.delete(name));
     }
     if (request.events) {
-      for (const line of (await eventLines(ctx, request)).filter((l) => l.time > lastEvent)) {
+      const events = await eventLines(ctx, request).catch(() => []);
+      for (const line of events.filter((l) => compareTimes(l.time, lastEvent) > 0)) {
         out(render(line));
         lastEvent = line.time;
       }
     }
     await sleep(REDISCOVER_MS);
   }
+}
+
+/** Orders RFC 3339 times with any number of fraction digits (the API server trims trailing zeros). */
+function timeKey(time: string): string {
+  const match = /^(.*?)(?:\.(\d+))?Z$/.exec(time);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z` : time;
+}
+
+function compareTimes(a: string, b: string): number {
+  return timeKey(a).localeCompare(timeKey(b));
+}
+
+/** The time of the last line shown from a pod and how many lines with that same time were shown. */
+interface LogPosition {
+  time: string;
+  atTime: number;
 }
 
 async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Promise<void> {
@@ -187,7 +217,7 @@ async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds
 async function followLog(
   ctx: ActionContext,
   pod: PodInfo,
-  sinceSeconds: number,
+  since: string,
   onLine: (line: Line) => void,
 ): Promise<void> {
   const { name, namespace } = pod.metadata;
@@ -197,7 +227,8 @@ async function followLog(
     {
       timestamps: true,
       follow: true,
-      sinceSeconds,
+      // As seconds back from now (rounded up: the caller drops lines it showed): kwok ignores sinceTime when following.
+      sinceSeconds: Math.max(1, Math.ceil((Date.now() - Date.parse(since)) / 1000)),
       container: pod.spec?.containers?.[0]?.name,
     },
   );

@@ -115,6 +115,40 @@ describe('rayctl logs --cluster', () => {
     }
   });
 
+  it('--follow survives the operator pod being replaced and follows the new one', async () => {
+    const child = spawn(
+      process.execPath,
+      [RAYCTL_BIN, '-n', ns, 'logs', '--cluster', 'example-cluster', '--follow', '--tail', '0'],
+      { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      const old = await podOf('cluster.ray.io/component=operator');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await client.request('DELETE', `/api/v1/namespaces/${ns}/pods/${old}?gracePeriodSeconds=0`);
+      const replacement = await eventually('a new operator pod', async () => {
+        const name = await podOf('cluster.ray.io/component=operator');
+        return name !== old ? name : undefined;
+      });
+      // Past one rediscovery (5 s): rayctl has found the new pod before it has a log, and must keep going.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      assert.equal(child.exitCode, null, `rayctl logs --follow exited: ${err}`);
+      const newLog = join(mkdtempSync(join(tmpdir(), 'rayctl-logs-')), 'operator.log');
+      writeFileSync(newLog, cri(new Date().toISOString(), `example-cluster,${ns}:from the replacement pod`));
+      await cluster.setPodLog(ns, replacement, newLog);
+      await eventually('the line of the replacement pod', () =>
+        Promise.resolve(out.includes(`example-cluster,${ns}:from the replacement pod`)),
+      );
+      assert.equal(child.exitCode, null);
+      assert.doesNotMatch(err, /Error|looks like a bug/);
+    } finally {
+      child.kill();
+    }
+  });
+
   it("--ray head shows the head pod's own log, prefixed with the pod", async () => {
     const head = await podOf('ray-cluster-name=example-cluster,ray-node-type=head');
     const headLog = join(mkdtempSync(join(tmpdir(), 'rayctl-head-')), 'head.log');
