@@ -70,9 +70,7 @@ export async function clusterLogs(
   let lastEvent = startedAt;
   for (;;) {
     // A failed round (the API server restarting, the operator pod being replaced) is retried on the next one.
-    const current = await (request.ray ? rayPods(ctx, request) : operatorPods(ctx, request.namespace)).catch(
-      () => [],
-    );
+    const current = await (request.ray ? rayPods(ctx, request) : operatorPods(ctx, request.namespace)).catch(() => []);
     for (const pod of current) {
       const name = pod.metadata.name;
       if (followed.has(name)) continue;
@@ -214,12 +212,7 @@ async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds
   }
 }
 
-async function followLog(
-  ctx: ActionContext,
-  pod: PodInfo,
-  since: string,
-  onLine: (line: Line) => void,
-): Promise<void> {
+async function followLog(ctx: ActionContext, pod: PodInfo, since: string, onLine: (line: Line) => void): Promise<void> {
   const { name, namespace } = pod.metadata;
   const response = await ctx.client.stream(
     `/api/v1/namespaces/${namespace}/pods/${name}/log`,
