@@ -1,11 +1,11 @@
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
-import { isNotFound } from '../kube/errors.ts';
-import { rayClusterPath } from '../operator/labels.ts';
+import { RayClusterApi } from '../operator/api.ts';
 import type { RayCluster } from '../operator/types.ts';
 import { latest } from '../release/history.ts';
-import type { Release } from '../release/model.ts';
-import type { ActionContext } from './context.ts';
+import type { Release, ReleaseStatus } from '../release/model.ts';
+import type { Scope } from '../release/store.ts';
+import type { ActionContext, ReleaseContext } from './context.ts';
 
 /** One revision of a release (default: the latest), or a clear error naming what is missing. */
 export async function readRevision(ctx: ActionContext, ref: ReleaseRef, version?: number): Promise<Release> {
@@ -37,19 +37,22 @@ export async function readHistory(ctx: ActionContext, ref: ReleaseRef): Promise<
 
 /** A RayCluster, or an error naming what is missing and where (for the commands that work on one cluster). */
 export async function readRayCluster(ctx: ActionContext, namespace: string, name: string): Promise<RayCluster> {
-  try {
-    return await ctx.client.request<RayCluster>('GET', rayClusterPath(namespace, name), {
-      verb: 'get',
-      resource: 'rayclusters',
-      namespace,
-      name,
-    });
-  } catch (error) {
-    if (isNotFound(error))
-      throw new UserError(
-        `no RayCluster "${name}" in namespace "${namespace}"`,
-        'list them with `kubectl get rayclusters -A`, or pass -n NAMESPACE',
-      );
-    throw error;
-  }
+  const cluster = await new RayClusterApi(ctx.client).get(namespace, name);
+  if (!cluster)
+    throw new UserError(
+      `RayCluster "${name}" not found in namespace "${namespace}"`,
+      'list clusters with `rayctl get clusters -A`, or pass -n NAMESPACE',
+    );
+  return cluster;
+}
+
+/** `list`: the latest revision of each release in scope with one of `statuses`, by name then namespace. */
+export async function listReleases(
+  ctx: ReleaseContext,
+  scope: Scope,
+  statuses: ReadonlySet<ReleaseStatus>,
+  selector?: string,
+): Promise<Release[]> {
+  const releases = await ctx.storage.listLatest(scope, statuses, selector);
+  return releases.sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));
 }

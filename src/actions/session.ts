@@ -6,6 +6,7 @@ import { UserError } from '../errors.ts';
 import { clusterPodSelector } from '../operator/labels.ts';
 import { isReady } from '../operator/desired.ts';
 import type { Pod } from '../operator/types.ts';
+import { PodApi } from '../operator/api.ts';
 import type { ActionContext } from './context.ts';
 import { readRayCluster } from './read.ts';
 
@@ -42,13 +43,8 @@ export interface Session {
 
 /** The cluster's head pod that is Running, Ready and not being deleted, or why there is none. */
 async function readyHead(ctx: ActionContext, namespace: string, cluster: string): Promise<Pod | string> {
-  const list = await ctx.client.request<{ items: Pod[] }>(
-    'GET',
-    `/api/v1/namespaces/${namespace}/pods`,
-    { verb: 'list', resource: 'pods', namespace },
-    { query: { labelSelector: clusterPodSelector(cluster, 'head') } },
-  );
-  const heads = list.items.filter((p) => !p.metadata.deletionTimestamp);
+  const list = await new PodApi(ctx.client).list(namespace, clusterPodSelector(cluster, 'head'));
+  const heads = list.filter((p) => !p.metadata.deletionTimestamp);
   const ready = heads.find(isReady);
   if (ready) return ready;
   return heads.length === 0

@@ -42,7 +42,7 @@ export function addDeployOptions(command: Command): Command {
     )
     .option('--description <text>', 'a description for the new revision')
     .option('--skip-crds', 'do not install the RayCluster CRD')
-    .option('--history-max <n>', 'revisions kept per release (0 = unlimited)', '10')
+    .option('--history-max <n>', HISTORY_MAX_HELP, String(DEFAULT_HISTORY_MAX))
     .option('--force-conflicts', 'take over fields that another field manager (e.g. kubectl) set')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--chart <dir>', 'use another chart directory of the same layout (templates/, values/)');
@@ -68,6 +68,10 @@ export function deployOptions(flags: DeployFlags): {
     historyMax: parseHistoryMax(flags.historyMax),
   };
 }
+
+/** Helm's default for --history-max. */
+export const DEFAULT_HISTORY_MAX = 10;
+export const HISTORY_MAX_HELP = 'revisions kept per release (0 = unlimited)';
 
 /** --history-max: a whole number, 0 for unlimited (never NaN, which would mean unlimited by accident). */
 export function parseHistoryMax(text: string): number {

@@ -58,9 +58,7 @@ export class Discovery implements KindResolver {
     if (!found) {
       throw new UserError(
         `the cluster does not serve ${kind} (${apiVersion})`,
-        apiVersion === 'cluster.ray.io/v1'
-          ? 'install the RayCluster CRD: rayctl show crds | kubectl apply -f -'
-          : undefined,
+        kind === 'RayCluster' ? 'install the RayCluster CRD: rayctl show crds | kubectl apply -f -' : undefined,
       );
     }
     return found;

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionContext } from '../actions/context.ts';
 import { UserError } from '../errors.ts';
-import { isNotFound, KubeError } from '../kube/errors.ts';
-import { clusterPodSelector, rayClusterPath } from '../operator/labels.ts';
+import { readRayCluster } from '../actions/read.ts';
+import { KubeError } from '../kube/errors.ts';
+import { EventApi, PodApi } from '../operator/api.ts';
+import { clusterPodSelector } from '../operator/labels.ts';
 
 export interface LogsRequest {
   cluster: string;
@@ -42,7 +44,7 @@ export async function clusterLogs(
   request: LogsRequest,
   out: (line: string) => void,
 ): Promise<void> {
-  await checkClusterExists(ctx, request);
+  await readRayCluster(ctx, request.namespace, request.cluster);
   const sources = request.ray ? await rayPods(ctx, request) : await operatorPods(ctx, request.namespace);
   const prefix = `${request.cluster},${request.namespace}:`;
   const keep = request.ray ? () => true : (text: string) => text.startsWith(prefix);
@@ -116,48 +118,15 @@ interface LogPosition {
   atTime: number;
 }
 
-async function checkClusterExists(ctx: ActionContext, request: LogsRequest): Promise<void> {
-  try {
-    await ctx.client.request('GET', rayClusterPath(request.namespace, request.cluster), {
-      verb: 'get',
-      resource: 'rayclusters',
-      namespace: request.namespace,
-      name: request.cluster,
-    });
-  } catch (err) {
-    if (isNotFound(err)) {
-      throw new UserError(
-        `RayCluster "${request.cluster}" not found in namespace "${request.namespace}"`,
-        'list clusters with `rayctl get clusters -A`',
-      );
-    }
-    throw err;
-  }
-}
-
 /** Operator pods that serve `namespace`: cluster-scoped ones anywhere, namespaced ones in it. */
 async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodInfo[]> {
   let pods: PodInfo[];
   try {
-    pods = (
-      await ctx.client.request<{ items: PodInfo[] }>(
-        'GET',
-        '/api/v1/pods',
-        { verb: 'list', resource: 'pods' },
-        { query: { labelSelector: OPERATOR_SELECTOR } },
-      )
-    ).items;
+    pods = await new PodApi(ctx.client).list<PodInfo>(undefined, OPERATOR_SELECTOR);
   } catch (err) {
     // Without cluster-wide access, a namespaced operator in this namespace can still be found.
     if (!(err instanceof KubeError && err.status === 403)) throw err;
-    pods = (
-      await ctx.client.request<{ items: PodInfo[] }>(
-        'GET',
-        `/api/v1/namespaces/${namespace}/pods`,
-        { verb: 'list', resource: 'pods', namespace },
-        { query: { labelSelector: OPERATOR_SELECTOR } },
-      )
-    ).items;
+    pods = await new PodApi(ctx.client).list<PodInfo>(namespace, OPERATOR_SELECTOR);
   }
   const serving = pods.filter((pod) => {
     const namespaced = (pod.spec?.containers ?? []).some((c) =>
@@ -176,31 +145,17 @@ async function operatorPods(ctx: ActionContext, namespace: string): Promise<PodI
 
 async function rayPods(ctx: ActionContext, request: LogsRequest): Promise<PodInfo[]> {
   const role = request.ray === 'head' ? 'head' : request.ray === 'workers' ? 'worker' : undefined;
-  return (
-    await ctx.client.request<{ items: PodInfo[] }>(
-      'GET',
-      `/api/v1/namespaces/${request.namespace}/pods`,
-      { verb: 'list', resource: 'pods', namespace: request.namespace },
-      {
-        query: { labelSelector: clusterPodSelector(request.cluster, role) },
-      },
-    )
-  ).items;
+  return new PodApi(ctx.client).list<PodInfo>(request.namespace, clusterPodSelector(request.cluster, role));
 }
 
 /** A pod's log with the API server's timestamps (to merge sources by time). */
 async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds?: number }): Promise<Line[]> {
   const { name, namespace } = pod.metadata;
   try {
-    const response = await ctx.client.stream(
-      `/api/v1/namespaces/${namespace}/pods/${name}/log`,
-      { verb: 'get', resource: 'pods/log', namespace, name },
-      {
-        timestamps: true,
-        container: pod.spec?.containers?.[0]?.name,
-        sinceSeconds: options.sinceSeconds,
-      },
-    );
+    const response = await new PodApi(ctx.client).log(namespace, name, {
+      ...containerOf(pod),
+      ...(options.sinceSeconds === undefined ? {} : { sinceSeconds: options.sinceSeconds }),
+    });
     let text = '';
     response.setEncoding('utf8');
     for await (const chunk of response as AsyncIterable<string>) text += chunk;
@@ -214,17 +169,12 @@ async function readLog(ctx: ActionContext, pod: PodInfo, options: { sinceSeconds
 
 async function followLog(ctx: ActionContext, pod: PodInfo, since: string, onLine: (line: Line) => void): Promise<void> {
   const { name, namespace } = pod.metadata;
-  const response = await ctx.client.stream(
-    `/api/v1/namespaces/${namespace}/pods/${name}/log`,
-    { verb: 'get', resource: 'pods/log', namespace, name },
-    {
-      timestamps: true,
-      follow: true,
-      // As seconds back from now (rounded up: the caller drops lines it showed): kwok ignores sinceTime when following.
-      sinceSeconds: Math.max(1, Math.ceil((Date.now() - Date.parse(since)) / 1000)),
-      container: pod.spec?.containers?.[0]?.name,
-    },
-  );
+  const response = await new PodApi(ctx.client).log(namespace, name, {
+    ...containerOf(pod),
+    follow: true,
+    // Seconds back from `since`, rounded up: the caller drops the lines of that second it already showed.
+    sinceSeconds: Math.max(1, Math.ceil((Date.now() - Date.parse(since)) / 1000)),
+  });
   let buffer = '';
   response.setEncoding('utf8');
   for await (const chunk of response as AsyncIterable<string>) {
@@ -240,26 +190,16 @@ function splitTimestamp(line: string): Line {
   return space > 0 ? { time: line.slice(0, space), text: line.slice(space + 1) } : { time: '', text: line };
 }
 
-interface EventInfo {
-  type: string;
-  reason: string;
-  message: string;
-  lastTimestamp?: string;
-  eventTime?: string;
-  firstTimestamp?: string;
+/** The container to read: the operator's and Ray's pods have one, named in the spec. */
+function containerOf(pod: PodInfo): { container?: string } {
+  const container = pod.spec?.containers?.[0]?.name;
+  return container ? { container } : {};
 }
 
 async function eventLines(ctx: ActionContext, request: LogsRequest, sinceSeconds?: number): Promise<Line[]> {
-  const events = await ctx.client.request<{ items: EventInfo[] }>(
-    'GET',
-    `/api/v1/namespaces/${request.namespace}/events`,
-    { verb: 'list', resource: 'events', namespace: request.namespace },
-    {
-      query: { fieldSelector: `involvedObject.kind=RayCluster,involvedObject.name=${request.cluster}` },
-    },
-  );
+  const events = await new EventApi(ctx.client).about(request.namespace, 'RayCluster', request.cluster);
   const cutoff = sinceSeconds === undefined ? '' : new Date(Date.now() - sinceSeconds * 1000).toISOString();
-  return events.items
+  return events
     .map((e) => ({
       time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '',
       text: `${request.cluster},${request.namespace}: event ${e.type} ${e.reason}: ${e.message}`,

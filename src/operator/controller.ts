@@ -1,28 +1,22 @@
 import type { KubeClient } from '../kube/client.ts';
-import { isNotFound } from '../kube/errors.ts';
+import { applyService, EventApi, PodApi, RayClusterApi } from './api.ts';
 import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
 import { currentHeadsOf, isEnded, plan, type Autoscaling, type Plan } from './desired.ts';
 import { Expectations } from './expectations.ts';
-import { Informer, type ChangeType } from './informer.ts';
+import { apiListWatch, Informer, type ChangeType } from './informer.ts';
 import {
   CLUSTER_LABEL,
   HEAD_UID_ANNOTATION,
   headServiceName,
   NODE_TYPE_LABEL,
+  OPERATOR_FIELD_MANAGER,
   rayClusterPath,
   USER_NODE_TYPE_LABEL,
 } from './labels.ts';
 import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
-import {
-  RAYCLUSTER_API,
-  type NewPod,
-  type Pod,
-  type RayCluster,
-  type RayClusterStatus,
-  type Service,
-} from './types.ts';
+import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -60,9 +54,11 @@ export class RayController {
   private readonly lastStatus = new Map<string, RayClusterStatus>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly autoscaler: AutoscalerLoop | undefined;
+  private readonly api: { pods: PodApi; events: EventApi; rayClusters: RayClusterApi };
 
   constructor(private readonly options: ControllerOptions) {
     const { client, namespace, log } = options;
+    this.api = { pods: new PodApi(client), events: new EventApi(client), rayClusters: new RayClusterApi(client) };
     if (options.autoscaler)
       this.autoscaler = new AutoscalerLoop({
         ...options.autoscaler,
@@ -75,28 +71,20 @@ export class RayController {
       });
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.clusters = new Informer<RayCluster>(
-      client,
-      'rayclusters',
-      rayClusterPath(namespace),
+      apiListWatch(client, 'rayclusters', rayClusterPath(namespace)),
       (_type, c) => this.enqueue(c.metadata.namespace, c.metadata.name),
       log,
     );
     this.pods = new Informer<Pod>(
-      client,
-      'pods',
-      `/api/v1${scope}/pods`,
+      apiListWatch(client, 'pods', `/api/v1${scope}/pods`, CLUSTER_LABEL),
       (type, pod) => this.onPod(type, pod),
       log,
-      CLUSTER_LABEL,
       clusterKeyOf,
     );
     this.services = new Informer<Service>(
-      client,
-      'services',
-      `/api/v1${scope}/services`,
+      apiListWatch(client, 'services', `/api/v1${scope}/services`, CLUSTER_LABEL),
       (_type, s) => this.enqueueOwner(s),
       log,
-      CLUSTER_LABEL,
     );
   }
 
@@ -252,7 +240,6 @@ export class RayController {
   }
 
   private async carryOut(cluster: RayCluster, result: Plan, log: Logger): Promise<void> {
-    const { client } = this.options;
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
     for (const note of result.notes) {
@@ -261,44 +248,19 @@ export class RayController {
       await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
     if (result.service) {
-      await client.request(
-        'PATCH',
-        `/api/v1/namespaces/${namespace}/services/${result.service.metadata.name}`,
-        { verb: 'apply', resource: 'services', namespace, name: result.service.metadata.name },
-        {
-          body: result.service,
-          contentType: 'application/apply-patch+yaml',
-          query: { fieldManager: 'rayctl-operator', force: true },
-        },
-      );
+      await applyService(this.options.client, result.service, OPERATOR_FIELD_MANAGER);
       log.info(`applied head service ${result.service.metadata.name}`);
     }
     for (const action of result.delete) {
       const podName = action.pod.metadata.name;
-      try {
-        await client.request(
-          'DELETE',
-          `/api/v1/namespaces/${namespace}/pods/${podName}`,
-          { verb: 'delete', resource: 'pods', namespace, name: podName },
-          {
-            body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: action.pod.metadata.uid } },
-          },
-        );
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
       this.expectations.deleted(key, podName);
       this.options.metrics.podActions.inc({ action: 'delete' });
       log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
       await this.event(cluster, 'Normal', 'DeletedPod', `Deleted ${action.role} pod ${podName}: ${action.reason}`);
     }
     for (const action of result.create) {
-      const created = await client.request<Pod>(
-        'POST',
-        `/api/v1/namespaces/${namespace}/pods`,
-        { verb: 'create', resource: 'pods', namespace },
-        { body: action.pod satisfies NewPod },
-      );
+      const created = await this.api.pods.create(namespace, action.pod);
       this.expectations.created(key, namespace, {
         name: created.metadata.name,
         podType: action.podType,
@@ -319,14 +281,7 @@ export class RayController {
   private async writeStatus(cluster: RayCluster, status: RayClusterStatus, log: Logger): Promise<void> {
     if (JSON.stringify(cluster.status ?? {}) === JSON.stringify(status)) return;
     const { namespace = '', name } = cluster.metadata;
-    await this.options.client.request(
-      'PATCH',
-      rayClusterPath(namespace, name, 'status'),
-      { verb: 'patch', resource: 'rayclusters/status', namespace, name },
-      // A JSON patch that sets the whole status: a merge patch would keep fields the new status no longer has
-      // (a pending demand that was met, an infeasible one that went away).
-      { body: [{ op: 'add', path: '/status', value: status }], contentType: 'application/json-patch+json' },
-    );
+    await this.api.rayClusters.replaceStatus(namespace, name, status);
     this.lastStatus.set(cluster.metadata.uid, status);
     if (status.phase !== cluster.status?.phase) {
       log.info(
@@ -339,27 +294,10 @@ export class RayController {
   /** An Event on the RayCluster (`kubectl describe raycluster` shows them); failing to write one is not fatal. */
   private async event(cluster: RayCluster, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const { namespace = '', name, uid } = cluster.metadata;
-    const now = new Date().toISOString();
-    await this.options.client
-      .request(
-        'POST',
-        `/api/v1/namespaces/${namespace}/events`,
-        { verb: 'create', resource: 'events', namespace },
-        {
-          body: {
-            apiVersion: 'v1',
-            kind: 'Event',
-            metadata: { generateName: `${name}.`, namespace },
-            involvedObject: { apiVersion: RAYCLUSTER_API, kind: 'RayCluster', name, namespace, uid },
-            reason,
-            message,
-            type,
-            source: { component: 'rayctl-operator' },
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        },
+    await this.api.events
+      .record(
+        { apiVersion: RAYCLUSTER_API, kind: 'RayCluster', name, namespace, uid },
+        { type, reason, message, component: OPERATOR_FIELD_MANAGER },
       )
       .catch((err: Error) => this.options.log.forCluster(name, namespace).debug(`event not recorded: ${err.message}`));
   }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IncomingMessage } from 'node:http';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { Logger } from './log.ts';
@@ -10,6 +9,44 @@ interface Meta {
 
 export type ChangeType = 'added' | 'modified' | 'deleted';
 
+/** A watch's body: chunks of newline-delimited JSON events, until the server ends it or `destroy` does. */
+export interface WatchStream extends AsyncIterable<string> {
+  destroy(): void;
+}
+
+/** Where an informer's objects come from: one list, then watches from a resourceVersion. */
+export interface ListWatch<T> {
+  /** What the informer's messages call the kind, e.g. "pods". */
+  readonly kind: string;
+  list(): Promise<{ resourceVersion: string; items: T[] }>;
+  watch(resourceVersion: string): Promise<WatchStream>;
+}
+
+/** List and watch of one collection on the API server, e.g. /api/v1/pods, optionally by label selector. */
+export function apiListWatch<T>(client: KubeClient, kind: string, path: string, labelSelector?: string): ListWatch<T> {
+  return {
+    kind,
+    async list() {
+      const list = await client.request<{ metadata: { resourceVersion: string }; items?: T[] }>(
+        'GET',
+        path,
+        { verb: 'list', resource: kind },
+        { query: { labelSelector } },
+      );
+      return { resourceVersion: list.metadata.resourceVersion, items: list.items ?? [] };
+    },
+    async watch(resourceVersion) {
+      const response = await client.stream(
+        path,
+        { verb: 'watch', resource: kind },
+        { watch: 1, resourceVersion, allowWatchBookmarks: true, labelSelector, timeoutSeconds: 300 },
+      );
+      response.setEncoding('utf8');
+      return Object.assign(response as AsyncIterable<string>, { destroy: () => response.destroy() });
+    },
+  };
+}
+
 /**
  * A cache of one kind kept current by list + watch. It survives what happens to long-lived watches: an expired
  * resourceVersion (410 Gone) relists, a dropped connection or an API server restart reconnects with backoff.
@@ -19,23 +56,23 @@ export class Informer<T extends Meta> {
   /** Cache keys by index value (e.g. pods by their cluster), when an index function is given. */
   private readonly index = new Map<string, Set<string>>();
   private resourceVersion: string | undefined;
-  private response: IncomingMessage | undefined;
+  private response: WatchStream | undefined;
   private stopped = false;
   private syncedResolve!: () => void;
   /** Resolves once the first list is in the cache. */
   readonly synced = new Promise<void>((resolve) => (this.syncedResolve = resolve));
 
+  private readonly kind: string;
+
   constructor(
-    private readonly client: KubeClient,
-    private readonly kind: string,
-    /** Collection path, e.g. /api/v1/pods or /api/v1/namespaces/ray/pods. */
-    private readonly path: string,
+    private readonly source: ListWatch<T>,
     private readonly onChange: (type: ChangeType, object: T) => void,
     private readonly log: Logger,
-    private readonly labelSelector?: string,
     /** What to look objects up by besides their key (byIndex); undefined = not indexed. */
     private readonly indexOf?: (object: T) => string | undefined,
-  ) {}
+  ) {
+    this.kind = source.kind;
+  }
 
   static key(namespace: string | undefined, name: string): string {
     return `${namespace ?? ''}/${name}`;
@@ -117,14 +154,9 @@ export class Informer<T extends Meta> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.client.request<{ metadata: { resourceVersion: string }; items: T[] }>(
-      'GET',
-      this.path,
-      { verb: 'list', resource: this.kind },
-      { query: { labelSelector: this.labelSelector } },
-    );
+    const list = await this.source.list();
     const seen = new Set<string>();
-    for (const item of list.items ?? []) {
+    for (const item of list.items) {
       const key = Informer.key(item.metadata.namespace, item.metadata.name);
       seen.add(key);
       const old = this.cache.get(key);
@@ -138,26 +170,15 @@ export class Informer<T extends Meta> {
         this.onChange('deleted', item);
       }
     }
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = list.resourceVersion;
     this.syncedResolve();
   }
 
   private async watch(): Promise<void> {
-    const response = await this.client.stream(
-      this.path,
-      { verb: 'watch', resource: this.kind },
-      {
-        watch: 1,
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        labelSelector: this.labelSelector,
-        timeoutSeconds: 300,
-      },
-    );
+    const response = await this.source.watch(this.resourceVersion ?? '');
     this.response = response;
     let buffer = '';
-    response.setEncoding('utf8');
-    for await (const chunk of response as AsyncIterable<string>) {
+    for await (const chunk of response) {
       buffer += chunk;
       let newline = buffer.indexOf('\n');
       while (newline >= 0) {

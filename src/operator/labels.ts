@@ -9,6 +9,8 @@ export const USER_NODE_TYPE_LABEL = 'ray-user-node-type';
 export const NODE_NAME_LABEL = 'ray-node-name';
 export const LAUNCH_CONFIG_LABEL = 'ray-launch-config';
 export const COMPONENT_LABEL = 'cluster.ray.io/component';
+/** The operator's name as a field manager and as the source of its Events. */
+export const OPERATOR_FIELD_MANAGER = 'rayctl-operator';
 /** The Lease the operator's replicas elect their leader with. */
 export const LEADER_LEASE = 'ray-operator-leader';
 /** On worker pods: the uid of the head pod they joined, so a new head restarts them. */

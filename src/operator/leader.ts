@@ -1,21 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeClient } from '../kube/client.ts';
 import { microTime } from '../kube/time.ts';
-import { isConflict, isNotFound, isAlreadyExists } from '../kube/errors.ts';
+import type { Lease, LeaseApi } from './api.ts';
 import type { Logger } from './log.ts';
-
-interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
-  kind: 'Lease';
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
 
 export interface LeaderOptions {
   namespace: string;
@@ -26,6 +12,17 @@ export interface LeaderOptions {
   retrySeconds: number;
 }
 
+/** Time for the elector: the wall clock in production, a fake one in unit tests. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+const WALL_CLOCK: Clock = { now: () => new Date(), sleep: (ms) => sleep(ms) };
+
+/** The lease operations election needs: a lost race is `undefined` (LeaseApi over the API server). */
+export type Leases = Pick<LeaseApi, 'get' | 'create' | 'update'>;
+
 /**
  * Leader election with a coordination.k8s.io Lease, as client-go does it: only the holder reconciles; a holder that
  * stops renewing loses the lease once it expires, and a standby takes over.
@@ -35,14 +32,11 @@ export class LeaderElector {
   private stopped = false;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly leases: Leases,
     private readonly options: LeaderOptions,
     private readonly log: Logger,
+    private readonly clock: Clock = WALL_CLOCK,
   ) {}
-
-  private get path(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases/${this.options.name}`;
-  }
 
   /** Resolves once this process holds the lease. */
   async acquire(): Promise<void> {
@@ -60,19 +54,19 @@ export class LeaderElector {
         );
         announced = true;
       }
-      await sleep(this.options.retrySeconds * 1000);
+      await this.clock.sleep(this.options.retrySeconds * 1000);
     }
   }
 
   /** Keeps renewing; calls onLost (once) if the lease cannot be renewed before it expires. */
-  keepRenewing(onLost: () => void): void {
-    void (async () => {
-      let lastRenewed = Date.now();
+  keepRenewing(onLost: () => void): Promise<void> {
+    return (async () => {
+      let lastRenewed = this.clock.now().getTime();
       while (!this.stopped) {
-        await sleep(this.options.renewSeconds * 1000);
+        await this.clock.sleep(this.options.renewSeconds * 1000);
         if (this.stopped) return;
-        if (await this.tryAcquireOrRenew().catch(() => false)) lastRenewed = Date.now();
-        else if (Date.now() - lastRenewed > this.options.leaseSeconds * 1000) {
+        if (await this.tryAcquireOrRenew().catch(() => false)) lastRenewed = this.clock.now().getTime();
+        else if (this.clock.now().getTime() - lastRenewed > this.options.leaseSeconds * 1000) {
           this.log.error('lost leadership: could not renew the lease in time');
           onLost();
           return;
@@ -87,31 +81,23 @@ export class LeaderElector {
     if (!this.lease || this.lease.spec.holderIdentity !== this.options.identity) return;
     const released: Lease = {
       ...this.lease,
-      spec: { ...this.lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+      spec: {
+        ...this.lease.spec,
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        renewTime: microTime(this.clock.now()),
+      },
     };
-    await this.client
-      .request(
-        'PUT',
-        this.path,
-        { verb: 'update', resource: 'leases', namespace: this.options.namespace },
-        { body: released },
-      )
-      .catch(() => undefined);
+    await this.leases.update(released).catch(() => undefined);
     this.log.info('released leadership');
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity, leaseSeconds } = this.options;
-    const call = { verb: 'get', resource: 'leases', namespace, name };
-    const now = new Date();
-    let current: Lease | undefined;
-    try {
-      current = await this.client.request<Lease>('GET', this.path, call);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const now = this.clock.now();
+    const current = await this.leases.get(namespace, name);
     if (!current) {
-      const fresh: Lease = {
+      this.lease = await this.leases.create({
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name, namespace },
@@ -122,19 +108,8 @@ export class LeaderElector {
           renewTime: microTime(now),
           leaseTransitions: 0,
         },
-      };
-      try {
-        this.lease = await this.client.request<Lease>(
-          'POST',
-          `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-          { ...call, verb: 'create' },
-          { body: fresh },
-        );
-        return true;
-      } catch (err) {
-        if (isAlreadyExists(err)) return false;
-        throw err;
-      }
+      });
+      return this.lease !== undefined;
     }
     this.lease = current;
     const holder = current.spec.holderIdentity ?? '';
@@ -142,7 +117,8 @@ export class LeaderElector {
     const expired = renewed + (current.spec.leaseDurationSeconds ?? leaseSeconds) * 1000 < now.getTime();
     if (holder && holder !== identity && !expired) return false;
     const taking = holder !== identity;
-    const next: Lease = {
+    // The resourceVersion it carries makes this a compare-and-swap: of two candidates, one wins.
+    const updated = await this.leases.update({
       ...current,
       spec: {
         holderIdentity: identity,
@@ -151,14 +127,8 @@ export class LeaderElector {
         renewTime: microTime(now),
         leaseTransitions: (current.spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
       },
-    };
-    try {
-      // The resourceVersion makes this a compare-and-swap: of two candidates, one wins.
-      this.lease = await this.client.request<Lease>('PUT', this.path, { ...call, verb: 'update' }, { body: next });
-      return true;
-    } catch (err) {
-      if (isConflict(err)) return false;
-      throw err;
-    }
+    });
+    if (updated) this.lease = updated;
+    return updated !== undefined;
   }
 }

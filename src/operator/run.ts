@@ -4,6 +4,7 @@ import { KubeClient, type ConnectOptions } from '../kube/client.ts';
 import { UserError } from '../errors.ts';
 import { RayController, type ControllerOptions } from './controller.ts';
 import { LEADER_LEASE } from './labels.ts';
+import { LeaseApi } from './api.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorLog, type LogFormat, type LogLevel } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -46,7 +47,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = options.leaderElect
     ? new LeaderElector(
-        client,
+        new LeaseApi(client),
         {
           namespace: options.leaderElectionNamespace,
           name: LEADER_LEASE,
@@ -89,7 +90,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   if (elector) {
     await Promise.race([elector.acquire(), exited]);
     if (stopping) return exited;
-    elector.keepRenewing(() => void stop(1, 'lost leadership').then((code) => process.exit(code)));
+    void elector.keepRenewing(() => void stop(1, 'lost leadership').then((code) => process.exit(code)));
   }
   metrics.leader.set({}, 1);
   controller.startWorkers();

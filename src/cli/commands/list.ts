@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { listReleases } from '../../actions/read.ts';
 import { RELEASE_STATUSES, type Release, type ReleaseStatus } from '../../release/model.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { formatTable, formatTime, OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
@@ -64,12 +65,12 @@ export function listCommand(): Command {
     .action(async (flags: ListFlags, cmd: Command) => {
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
-        const releases = await ctx.storage.listLatest(
+        const releases = await listReleases(
+          ctx,
           flags.allNamespaces ? { allNamespaces: true } : { namespace },
           statusesFor(flags),
           flags.selector,
         );
-        releases.sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));
         const rows = releases.map(row);
         if (flags.short) process.stdout.write(rows.map((r) => `${r.name}\n`).join(''));
         else if (flags.output !== 'table') process.stdout.write(structured(rows, flags.output));

@@ -3,7 +3,7 @@ import { rollbackTo } from '../../actions/rollback.ts';
 import { UsageError } from '../../errors.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { parseHistoryMax } from '../deploy-flags.ts';
+import { DEFAULT_HISTORY_MAX, HISTORY_MAX_HELP, parseHistoryMax } from '../deploy-flags.ts';
 import { parseDuration } from '../../duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
 import { printRelease } from '../release-output.ts';
@@ -19,7 +19,7 @@ export function rollbackCommand(): Command {
     .option('--wait', 'wait until the restored objects are ready')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
     .option('--force-conflicts', 'take over fields that another field manager set')
-    .option('--history-max <n>', 'revisions kept per release (0 = unlimited)', '10')
+    .option('--history-max <n>', HISTORY_MAX_HELP, String(DEFAULT_HISTORY_MAX))
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .action(
       async (

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { UsageError, UserError } from '../../errors.ts';
-import type { RayCluster } from '../../operator/types.ts';
+import { scaleWorkers } from '../../actions/scale.ts';
+import { UsageError } from '../../errors.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
-import { rayClusterPath } from '../../operator/labels.ts';
 
 export function scaleCommand(): Command {
   return new Command('scale')
@@ -20,50 +19,7 @@ export function scaleCommand(): Command {
       const workers = Number(flags.workers);
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
-        const path = rayClusterPath(namespace, name);
-        const cluster = await ctx.client.request<RayCluster>('GET', path, {
-          verb: 'get',
-          resource: 'rayclusters',
-          namespace,
-          name,
-        });
-        const index = cluster.spec.podTypes.findIndex((t) => t.name === flags.podType);
-        const podType = cluster.spec.podTypes[index];
-        if (!podType) {
-          throw new UserError(
-            `RayCluster "${name}" has no pod type "${flags.podType}"`,
-            `pod types: ${cluster.spec.podTypes.map((t) => t.name).join(', ')}`,
-          );
-        }
-        const min = podType.minWorkers ?? 0;
-        const max = podType.maxWorkers ?? Number.POSITIVE_INFINITY;
-        if (workers < min || workers > max) {
-          throw new UserError(
-            `--workers ${workers} is outside ${flags.podType}'s range [${min}, ${max}]`,
-            `change the range with \`rayctl upgrade <release> -n ${namespace} --reuse-values --min-workers ${flags.podType}=N --max-workers ${flags.podType}=M\``,
-          );
-        }
-        // The test guards against the list changing between the read and the write.
-        const patched = await ctx.client.request<RayCluster>(
-          'PATCH',
-          path,
-          { verb: 'patch', resource: 'rayclusters', namespace, name },
-          {
-            body: [
-              { op: 'test', path: `/spec/podTypes/${index}/name`, value: flags.podType },
-              { op: 'add', path: `/spec/podTypes/${index}/desiredWorkers`, value: workers },
-            ],
-            contentType: 'application/json-patch+json',
-            query: { fieldManager: 'rayctl-scale' },
-          },
-        );
-        // An older CRD has no desiredWorkers field, and the API server silently drops unknown fields.
-        if (patched.spec.podTypes[index]?.desiredWorkers !== workers) {
-          throw new UserError(
-            "the cluster's RayCluster CRD is older than this rayctl and has no podTypes[].desiredWorkers: the request was dropped",
-            'update the CRD with `rayctl show crds | kubectl apply --server-side --force-conflicts -f -`, then scale again',
-          );
-        }
+        await scaleWorkers(ctx, { namespace, cluster: name, podType: flags.podType, workers });
         process.stdout.write(`raycluster ${name} ${flags.podType}: ${workers} workers requested\n`);
       } finally {
         ctx.client.close();

@@ -111,7 +111,7 @@ describe('rayctl job on real Ray', () => {
   it('says what is wrong: no such cluster, no such job, not a directory', async () => {
     const noCluster = await job(['list', 'nope']);
     assert.equal(noCluster.code, 1);
-    assert.match(noCluster.stderr, new RegExp(`no RayCluster "nope" in namespace "${ns}"`));
+    assert.match(noCluster.stderr, new RegExp(`RayCluster "nope" not found in namespace "${ns}"`));
     const noJob = await job(['logs', 'work', 'raysubmit_missing']);
     assert.equal(noJob.code, 1);
     assert.match(noJob.stderr, /no job "raysubmit_missing" on this cluster/);

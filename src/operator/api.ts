@@ -1,0 +1,234 @@
+// Typed calls for the objects rayctl reads and writes by kind — Pods, Events, Leases, Services, RayClusters — so that
+// each path, verb and call description is written once. Whole-object work of any kind (the chart's objects) goes
+// through kube/resources.ts instead.
+import type { IncomingMessage } from 'node:http';
+import type { KubeClient } from '../kube/client.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
+import { rayClusterPath } from './labels.ts';
+import type { NewPod, Pod, RayCluster, RayClusterStatus } from './types.ts';
+
+const pods = (namespace?: string, name?: string, sub?: string) =>
+  `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`;
+const leases = (namespace: string, name?: string) =>
+  `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${name ? `/${name}` : ''}`;
+
+/** Undefined for a 404, so callers write `if (!x)` instead of try/catch. */
+async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export class PodApi {
+  constructor(private readonly client: KubeClient) {}
+
+  /** Pods in a namespace (all namespaces without one) matching a label selector. */
+  async list<T = Pod>(namespace: string | undefined, labelSelector: string): Promise<T[]> {
+    const call = { verb: 'list', resource: 'pods', ...(namespace ? { namespace } : {}) };
+    const result = await this.client.request<{ items: T[] }>('GET', pods(namespace), call, {
+      query: { labelSelector },
+    });
+    return result.items;
+  }
+
+  create(namespace: string, pod: NewPod): Promise<Pod> {
+    return this.client.request<Pod>(
+      'POST',
+      pods(namespace),
+      { verb: 'create', resource: 'pods', namespace },
+      { body: pod },
+    );
+  }
+
+  /** Deletes the pod if it is still the one with `uid` (a replacement of the same name is left alone); false if gone. */
+  async delete(namespace: string, name: string, uid?: string): Promise<boolean> {
+    const deleted = await orUndefined(
+      this.client.request(
+        'DELETE',
+        pods(namespace, name),
+        { verb: 'delete', resource: 'pods', namespace, name },
+        { body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}) } },
+      ),
+    );
+    return deleted !== undefined;
+  }
+
+  /** The log of a pod's container as a stream, with the API server's timestamps. */
+  log(
+    namespace: string,
+    name: string,
+    query: { container?: string; follow?: boolean; sinceSeconds?: number },
+  ): Promise<IncomingMessage> {
+    return this.client.stream(
+      pods(namespace, name, 'log'),
+      { verb: 'get', resource: 'pods/log', namespace, name },
+      { timestamps: true, ...query },
+    );
+  }
+}
+
+export interface EventInfo {
+  type: string;
+  reason: string;
+  message: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+}
+
+export class EventApi {
+  constructor(private readonly client: KubeClient) {}
+
+  /** The Events about one object of a kind, e.g. a RayCluster. */
+  async about(namespace: string, kind: string, name: string): Promise<EventInfo[]> {
+    const result = await this.client.request<{ items: EventInfo[] }>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/events`,
+      { verb: 'list', resource: 'events', namespace },
+      { query: { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` } },
+    );
+    return result.items;
+  }
+
+  /** Records an Event (`kubectl describe` shows it) on an object, from `component`. */
+  async record(
+    involved: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string },
+    event: { type: 'Normal' | 'Warning'; reason: string; message: string; component: string },
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    const { namespace } = involved;
+    await this.client.request(
+      'POST',
+      `/api/v1/namespaces/${namespace}/events`,
+      { verb: 'create', resource: 'events', namespace },
+      {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${involved.name}.`, namespace },
+          involvedObject: involved,
+          reason: event.reason,
+          message: event.message,
+          type: event.type,
+          source: { component: event.component },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      },
+    );
+  }
+}
+
+export interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/** Leases with compare-and-swap writes: a lost race is `undefined`, not an error. */
+export class LeaseApi {
+  constructor(private readonly client: KubeClient) {}
+
+  get(namespace: string, name: string): Promise<Lease | undefined> {
+    return orUndefined(
+      this.client.request<Lease>('GET', leases(namespace, name), { verb: 'get', resource: 'leases', namespace, name }),
+    );
+  }
+
+  /** Creates the lease; undefined if another candidate created it first. */
+  async create(lease: Lease): Promise<Lease | undefined> {
+    const { namespace, name } = lease.metadata;
+    try {
+      return await this.client.request<Lease>(
+        'POST',
+        leases(namespace),
+        { verb: 'create', resource: 'leases', namespace, name },
+        { body: lease },
+      );
+    } catch (err) {
+      if (isAlreadyExists(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces the lease at the resourceVersion it carries; undefined if it changed since (another writer won). */
+  async update(lease: Lease): Promise<Lease | undefined> {
+    const { namespace, name } = lease.metadata;
+    try {
+      return await this.client.request<Lease>(
+        'PUT',
+        leases(namespace, name),
+        { verb: 'update', resource: 'leases', namespace, name },
+        { body: lease },
+      );
+    } catch (err) {
+      if (isConflict(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+export class RayClusterApi {
+  constructor(private readonly client: KubeClient) {}
+
+  get(namespace: string, name: string): Promise<RayCluster | undefined> {
+    return orUndefined(
+      this.client.request<RayCluster>('GET', rayClusterPath(namespace, name), {
+        verb: 'get',
+        resource: 'rayclusters',
+        namespace,
+        name,
+      }),
+    );
+  }
+
+  /** A JSON patch of the spec (with `test` operations guarding what it read). */
+  patch(namespace: string, name: string, operations: unknown[], fieldManager: string): Promise<RayCluster> {
+    return this.client.request<RayCluster>(
+      'PATCH',
+      rayClusterPath(namespace, name),
+      { verb: 'patch', resource: 'rayclusters', namespace, name },
+      { body: operations, contentType: 'application/json-patch+json', query: { fieldManager } },
+    );
+  }
+
+  /**
+   * Sets the whole status through the status subresource. A JSON patch, not a merge patch: a merge would keep fields
+   * the new status no longer has (a pending demand that was met, an infeasible one that went away).
+   */
+  async replaceStatus(namespace: string, name: string, status: RayClusterStatus): Promise<void> {
+    await this.client.request(
+      'PATCH',
+      rayClusterPath(namespace, name, 'status'),
+      { verb: 'patch', resource: 'rayclusters/status', namespace, name },
+      { body: [{ op: 'add', path: '/status', value: status }], contentType: 'application/json-patch+json' },
+    );
+  }
+}
+
+/** The head Service, by server-side apply under the operator's field manager. */
+export async function applyService(
+  client: KubeClient,
+  service: { metadata: { name: string; namespace?: string } },
+  fieldManager: string,
+): Promise<void> {
+  const namespace = service.metadata.namespace ?? '';
+  const { name } = service.metadata;
+  await client.request(
+    'PATCH',
+    `/api/v1/namespaces/${namespace}/services/${name}`,
+    { verb: 'apply', resource: 'services', namespace, name },
+    { body: service, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true } },
+  );
+}
