@@ -1,6 +1,6 @@
 // Bundles the CLI with esbuild into dist/: one minified file starts several times faster than hundreds of modules
 // from node_modules, and the built-in chart is precompiled into it (Handlebars specs, ajv standalone validator) so
-// no compiler loads at start-up (DESIGN.md, "Start-up is a feature"). Libraries only some commands need stay behind
+// no compiler loads at start-up (ADR 0001, docs/architecture.md "Two bundles"). Libraries only some commands need stay behind
 // dynamic imports, which esbuild splits into chunks loaded on demand.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

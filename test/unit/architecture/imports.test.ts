@@ -92,3 +92,16 @@ test('the pure core imports nothing that talks to a cluster, and nothing imports
   });
   assert.deepEqual(offending, []);
 });
+
+test('the verb files in actions/ do not import each other', () => {
+  const verbs = ['install', 'upgrade', 'rollback', 'uninstall', 'scale'].map((v) => `actions/${v}.ts`);
+  const offending = [...graph].flatMap(([file, imports]) => {
+    const from = relative(SRC, file);
+    if (!verbs.includes(from)) return [];
+    return imports
+      .map((i) => relative(SRC, i))
+      .filter((to) => verbs.includes(to))
+      .map((to) => `${from} → ${to}`);
+  });
+  assert.deepEqual(offending, []);
+});
