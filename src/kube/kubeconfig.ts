@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
@@ -42,6 +42,7 @@ interface ClusterEntry {
   'certificate-authority-data'?: string;
   'insecure-skip-tls-verify'?: boolean;
   'tls-server-name'?: string;
+  'proxy-url'?: string;
 }
 interface UserEntry {
   'client-certificate'?: string;
@@ -57,6 +58,7 @@ interface UserEntry {
   as?: string;
   'as-groups'?: string[];
   'as-uid'?: string;
+  'as-user-extra'?: Record<string, string[]>;
 }
 interface ContextEntry {
   cluster?: string;
@@ -96,19 +98,23 @@ export function loadKubeconfig(options: { kubeconfig?: string; context?: string 
   const cluster = context.cluster ? find<ClusterEntry & { __dir: string }>('clusters', context.cluster) : undefined;
   if (!cluster?.server) throw new UserError(`kubeconfig context "${contextName}" names no cluster with a server`);
   const user = (context.user ? find<UserEntry & { __dir: string }>('users', context.user) : undefined) ?? { __dir: '' };
+  const where = { cluster: `kubeconfig cluster "${context.cluster}"`, user: `kubeconfig user "${context.user}"` };
+  checkTls(cluster, user, where);
+  const server = cluster.server.replace(/\/+$/, '');
+  checkProxy(cluster, server, where.cluster);
   const tls: TlsOptions = {
     rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
-    ...optional('ca', bytes(cluster['certificate-authority-data'], cluster['certificate-authority'], cluster.__dir)),
-    ...optional('cert', bytes(user['client-certificate-data'], user['client-certificate'], user.__dir)),
-    ...optional('key', bytes(user['client-key-data'], user['client-key'], user.__dir)),
+    ...optional('ca', bytes(cluster, 'certificate-authority', cluster.__dir, where.cluster)),
+    ...optional('cert', bytes(user, 'client-certificate', user.__dir, where.user)),
+    ...optional('key', bytes(user, 'client-key', user.__dir, where.user)),
     ...optional('servername', cluster['tls-server-name']),
   };
   const resolved: ResolvedKubeconfig = {
     contextName,
-    server: cluster.server.replace(/\/+$/, ''),
+    server,
     namespace: context.namespace ?? 'default',
     tls,
-    authHeaders: () => authHeaders(user),
+    authHeaders: () => authHeaders(user, where.user),
   };
   if (user.exec !== undefined || user['auth-provider'] !== undefined) {
     resolved.delegate = { files: loaded.map((f) => f.path), context: contextName };
@@ -141,16 +147,151 @@ function kubeconfigFiles(explicit: string | undefined): string[] | 'in-cluster' 
   );
 }
 
+/** Larger than any real kubeconfig by far; a bigger file is a mistake (or an attack), not a config. */
+const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+
 function readKubeconfig(path: string): KubeconfigFile {
+  let text: string;
+  try {
+    if (statSync(path).size > MAX_KUBECONFIG_BYTES)
+      throw new UserError(`kubeconfig ${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`kubeconfig ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   let parsed: unknown;
   try {
-    parsed = yaml.load(readFileSync(path, 'utf8'));
+    parsed = yaml.load(text);
   } catch (err) {
-    throw new UserError(`kubeconfig ${path} cannot be read: ${(err as Error).message}`);
+    // Only the position and the reason: js-yaml's message quotes the lines around the error, which may hold
+    // tokens and passwords.
+    const { reason, mark } = err as { reason?: string; mark?: { line: number; column: number } };
+    const at = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    throw new UserError(`kubeconfig ${path} is not valid YAML${at}: ${reason ?? 'parse error'}`);
   }
-  if (parsed !== null && parsed !== undefined && typeof parsed !== 'object')
-    throw new UserError(`kubeconfig ${path} is not a kubeconfig`);
+  if (parsed === null || parsed === undefined) return { path };
+  if (!isRecord(parsed)) throw new UserError(`kubeconfig ${path} is not a kubeconfig (not a mapping)`);
+  checkShape(parsed, path);
   return { ...(parsed as object), path };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The structure the rest relies on, checked once, with the path of the first field that is wrong. */
+function checkShape(config: Record<string, unknown>, path: string): void {
+  const wrong = (field: string, expected: string): never => {
+    throw new UserError(`kubeconfig ${path}: ${field} must be ${expected}`);
+  };
+  if (config['current-context'] !== undefined && typeof config['current-context'] !== 'string')
+    wrong('current-context', 'a string');
+  const fields: Record<string, Record<string, 'string' | 'boolean' | 'string list' | 'map of string lists'>> = {
+    cluster: {
+      server: 'string',
+      'certificate-authority': 'string',
+      'certificate-authority-data': 'string',
+      'insecure-skip-tls-verify': 'boolean',
+      'tls-server-name': 'string',
+      'proxy-url': 'string',
+    },
+    user: {
+      'client-certificate': 'string',
+      'client-certificate-data': 'string',
+      'client-key': 'string',
+      'client-key-data': 'string',
+      token: 'string',
+      tokenFile: 'string',
+      username: 'string',
+      password: 'string',
+      as: 'string',
+      'as-groups': 'string list',
+      'as-uid': 'string',
+      'as-user-extra': 'map of string lists',
+    },
+    context: { cluster: 'string', user: 'string', namespace: 'string' },
+  };
+  for (const [kind, types] of Object.entries(fields)) {
+    const list = config[`${kind}s`];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) wrong(`${kind}s`, 'a list');
+    for (const [index, entry] of (list as unknown[]).entries()) {
+      const at = `${kind}s[${index}]`;
+      if (!isRecord(entry) || typeof entry.name !== 'string') wrong(`${at}.name`, 'a string');
+      const body = (entry as Record<string, unknown>)[kind];
+      if (body === undefined || body === null) continue;
+      if (!isRecord(body)) wrong(`${at}.${kind}`, 'a mapping');
+      for (const [field, type] of Object.entries(types)) {
+        const value = (body as Record<string, unknown>)[field];
+        if (value === undefined) continue;
+        const ok =
+          type === 'string list'
+            ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+            : type === 'map of string lists'
+              ? isRecord(value) &&
+                Object.values(value).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'))
+              : typeof value === type;
+        if (!ok) wrong(`${at}.${kind}.${field}`, `a ${type}`);
+      }
+    }
+  }
+}
+
+/** kubectl's refusals: a CA with verification off, a client certificate without its key (or the reverse). */
+function checkTls(cluster: ClusterEntry, user: UserEntry, where: { cluster: string; user: string }): void {
+  const hasCa = cluster['certificate-authority'] !== undefined || cluster['certificate-authority-data'] !== undefined;
+  if (hasCa && cluster['insecure-skip-tls-verify'] === true) {
+    throw new UserError(
+      `${where.cluster} has both a certificate authority and insecure-skip-tls-verify: true; kubectl refuses this too`,
+      'remove one of them: keep the CA to verify the server',
+    );
+  }
+  const hasCert = user['client-certificate'] !== undefined || user['client-certificate-data'] !== undefined;
+  const hasKey = user['client-key'] !== undefined || user['client-key-data'] !== undefined;
+  if (hasCert !== hasKey) {
+    throw new UserError(
+      `${where.user} has a client ${hasCert ? 'certificate without its key' : 'key without its certificate'}`,
+      'set both client-certificate(-data) and client-key(-data)',
+    );
+  }
+}
+
+const isLoopback = (host: string) => host === 'localhost' || /^127\./.test(host) || host === '[::1]' || host === '::1';
+
+/** Whether NO_PROXY (comma-separated hosts, domain suffixes, `*`) exempts `host`, as Go's http.ProxyFromEnvironment reads it. */
+function noProxyMatches(host: string, noProxy: string): boolean {
+  return noProxy
+    .split(',')
+    .map((e) => e.trim().replace(/:\d+$/, ''))
+    .filter(Boolean)
+    .some(
+      (entry) =>
+        entry === '*' ||
+        host === entry.replace(/^\./, '') ||
+        host.endsWith(entry.startsWith('.') ? entry : `.${entry}`),
+    );
+}
+
+/**
+ * rayctl does not tunnel through proxies yet. kubectl would (proxy-url, HTTPS_PROXY), so going direct would
+ * silently do something else: refuse instead, saying how to go direct on purpose.
+ */
+function checkProxy(cluster: ClusterEntry, server: string, where: string): void {
+  if (cluster['proxy-url'] !== undefined) {
+    throw new UserError(
+      `${where} sets proxy-url (${cluster['proxy-url']}), and rayctl cannot connect through a proxy yet`,
+      'use a kubeconfig context without proxy-url, e.g. from a machine that reaches the API server directly',
+    );
+  }
+  const proxy = process.env.HTTPS_PROXY ?? process.env.https_proxy;
+  if (!proxy) return;
+  const host = new URL(server).hostname;
+  const noProxy = process.env.NO_PROXY ?? process.env.no_proxy ?? '';
+  if (isLoopback(host) || noProxyMatches(host, noProxy)) return;
+  throw new UserError(
+    `HTTPS_PROXY is set and does not exempt the API server ${host}, and rayctl cannot connect through a proxy yet`,
+    `add ${host} to NO_PROXY to connect directly, or unset HTTPS_PROXY`,
+  );
 }
 
 /** The pod's own service account: what an operator Deployment uses. */
@@ -168,19 +309,24 @@ function inCluster(): ResolvedKubeconfig {
   };
 }
 
-function authHeaders(user: UserEntry & { __dir: string }): Record<string, string | string[]> {
-  // kubectl's --as / --as-group / --as-uid, saved in the kubeconfig.
+function authHeaders(user: UserEntry & { __dir: string }, where: string): Record<string, string | string[]> {
+  // kubectl's --as / --as-group / --as-uid / --as-user-extra, saved in the kubeconfig.
   const impersonation = {
     ...optional('Impersonate-User', user.as),
     ...(user['as-groups']?.length ? { 'Impersonate-Group': user['as-groups'] } : {}),
     ...optional('Impersonate-Uid', user['as-uid']),
+    ...Object.fromEntries(
+      Object.entries(user['as-user-extra'] ?? {}).map(([key, values]) => [
+        // Header names are case-insensitive and limited in characters: keys are percent-encoded, as client-go does.
+        `Impersonate-Extra-${encodeURIComponent(key)}`,
+        values,
+      ]),
+    ),
   };
   if (user.token) return { ...impersonation, Authorization: `Bearer ${user.token}` };
   if (user.tokenFile) {
-    return {
-      ...impersonation,
-      Authorization: `Bearer ${readFileSync(resolvePath(user.tokenFile, user.__dir), 'utf8').trim()}`,
-    };
+    const token = readFile(resolvePath(user.tokenFile, user.__dir), `${where} tokenFile`).toString('utf8').trim();
+    return { ...impersonation, Authorization: `Bearer ${token}` };
   }
   if (user.username !== undefined && user.password !== undefined) {
     return {
@@ -191,10 +337,30 @@ function authHeaders(user: UserEntry & { __dir: string }): Record<string, string
   return impersonation;
 }
 
-function bytes(data: string | undefined, file: string | undefined, dir: string): Buffer | undefined {
-  if (data) return Buffer.from(data, 'base64');
-  if (file) return readFileSync(resolvePath(file, dir));
-  return undefined;
+/** A `<field>-data` value (base64) or the file `<field>` names, checked: never silently half-decoded or missing. */
+function bytes<F extends 'certificate-authority' | 'client-certificate' | 'client-key'>(
+  entry: { [K in F | `${F}-data`]?: string },
+  field: F,
+  dir: string,
+  where: string,
+): Buffer | undefined {
+  const data = entry[`${field}-data`];
+  if (data !== undefined) {
+    const compact = data.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0)
+      throw new UserError(`${where}: ${field}-data is not valid base64`);
+    return Buffer.from(compact, 'base64');
+  }
+  const file = entry[field];
+  return file === undefined ? undefined : readFile(resolvePath(file, dir), `${where} ${field}`);
+}
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UserError(`${what}: ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 function resolvePath(path: string, dir: string): string {

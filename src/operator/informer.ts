@@ -42,7 +42,8 @@ export function apiListWatch<T>(client: KubeClient, kind: string, path: string, 
         { watch: 1, resourceVersion, allowWatchBookmarks: true, labelSelector, timeoutSeconds: 300 },
       );
       response.setEncoding('utf8');
-      return Object.assign(response as AsyncIterable<string>, { destroy: () => response.destroy() });
+      // An IncomingMessage is already both: async-iterable (strings, with an encoding set) and destroyable.
+      return response;
     },
   };
 }

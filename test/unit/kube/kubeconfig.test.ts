@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
+import { UserError } from '../../../src/errors.ts';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rayctl-kubeconfig-'));
@@ -119,5 +120,107 @@ describe('kubeconfig loading', () => {
         return true;
       },
     );
+  });
+
+  describe('hostile or broken kubeconfigs: one clear line, no secret echoed', () => {
+    const withCluster = (cluster: object) => ({ ...base, clusters: [{ name: 'c', cluster }] });
+    const withUser = (user: object) => ({ ...base, users: [{ name: 'u', user }] });
+    const load = (name: string, config: object) => () => loadKubeconfig({ kubeconfig: write(name, config) });
+
+    it('a YAML error gives the position and reason, never the lines around it (they may hold a token)', () => {
+      const path = join(dir, 'broken.yaml');
+      writeFileSync(path, 'users:\n- name: u\n  user:\n    token: s3cr3t-token\n    password: hunter2\n  : [\n');
+      assert.throws(
+        () => loadKubeconfig({ kubeconfig: path }),
+        (err: Error) => {
+          assert.match(err.message, /is not valid YAML at line \d+, column \d+/);
+          assert.doesNotMatch(err.message, /s3cr3t|hunter2/);
+          return true;
+        },
+      );
+    });
+
+    for (const [what, config, message] of [
+      ['contexts that are not a list', { ...base, contexts: 5 }, /contexts must be a list/],
+      ['an entry without a name', { ...base, users: [{ user: {} }] }, /users\[0\]\.name must be a string/],
+      ['a server that is not a string', withCluster({ server: 5 }), /clusters\[0\]\.cluster\.server must be a string/],
+      [
+        'insecure-skip-tls-verify as a string',
+        withCluster({ server: 'https://x', 'insecure-skip-tls-verify': 'yes' }),
+        /insecure-skip-tls-verify must be a boolean/,
+      ],
+      ['as-groups not a list', withUser({ 'as-groups': 'admins' }), /as-groups must be a string list/],
+      [
+        'a CA together with insecure-skip-tls-verify',
+        withCluster({ server: 'https://x', 'certificate-authority-data': 'Q0E=', 'insecure-skip-tls-verify': true }),
+        /both a certificate authority and insecure-skip-tls-verify/,
+      ],
+      [
+        'a client certificate without its key',
+        withUser({ 'client-certificate-data': 'Q0VSVA==' }),
+        /client certificate without its key/,
+      ],
+      [
+        'invalid base64 in certificate-authority-data',
+        withCluster({ server: 'https://x', 'certificate-authority-data': 'not base64!' }),
+        /certificate-authority-data is not valid base64/,
+      ],
+      [
+        'a missing CA file',
+        withCluster({ server: 'https://x', 'certificate-authority': '/nonexistent/ca.crt' }),
+        /certificate-authority: \/nonexistent\/ca\.crt cannot be read \(ENOENT\)/,
+      ],
+      [
+        'proxy-url (not supported: refused, never ignored)',
+        withCluster({ server: 'https://x', 'proxy-url': 'http://proxy:3128' }),
+        /sets proxy-url .* cannot connect through a proxy/,
+      ],
+    ] as const) {
+      it(`refuses ${what}`, () => {
+        assert.throws(load(what.replace(/\W+/g, '-'), config), (err: Error) => {
+          assert.ok(err instanceof UserError, `${err.name}: ${err.message}`);
+          assert.match(err.message, message);
+          return true;
+        });
+      });
+    }
+
+    it('a missing token file is named when a request needs it', () => {
+      const config = loadKubeconfig({ kubeconfig: write('tokenless', withUser({ tokenFile: '/nonexistent/token' })) });
+      assert.throws(() => config.authHeaders(), /tokenFile: \/nonexistent\/token cannot be read \(ENOENT\)/);
+    });
+
+    it('HTTPS_PROXY is honoured as a refusal unless NO_PROXY (or loopback) exempts the server', () => {
+      const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+      try {
+        process.env.HTTPS_PROXY = 'http://proxy:3128';
+        delete process.env.NO_PROXY;
+        assert.throws(load('proxied', base), /HTTPS_PROXY is set and does not exempt the API server 10\.0\.0\.1/);
+        process.env.NO_PROXY = 'example.com,10.0.0.1';
+        assert.equal(loadKubeconfig({ kubeconfig: write('exempt', base) }).server, 'https://10.0.0.1:6443');
+        delete process.env.NO_PROXY;
+        const local = withCluster({ server: 'https://127.0.0.1:6443' });
+        assert.equal(loadKubeconfig({ kubeconfig: write('local', local) }).server, 'https://127.0.0.1:6443');
+      } finally {
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      }
+    });
+
+    it('as-user-extra becomes Impersonate-Extra-* headers, as kubectl sends them', () => {
+      const config = loadKubeconfig({
+        kubeconfig: write(
+          'extra',
+          withUser({ token: 't', as: 'jane', 'as-user-extra': { 'team/name': ['ray', 'ml'] } }),
+        ),
+      });
+      assert.deepEqual(config.authHeaders(), {
+        'Impersonate-User': 'jane',
+        'Impersonate-Extra-team%2Fname': ['ray', 'ml'],
+        Authorization: 'Bearer t',
+      });
+    });
   });
 });
