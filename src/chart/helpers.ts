@@ -33,6 +33,12 @@ export const TEMPLATE_HELPERS = {
   isPositive: (value: unknown): boolean => typeof value === 'number' && value > 0,
   kebabCase: (value: unknown): string => kebabCase(String(value)),
   suffix: (value: unknown, end: unknown): string => `${String(value)}${String(end)}`,
+  /** A value as JSON text, to build a string for `json` (e.g. a CEL list literal from a validated list). */
+  jsonText: (value: unknown): string => JSON.stringify(value ?? null),
+  isBaselineOrStricter: (level: unknown): boolean => level === 'baseline' || level === 'restricted',
+  isRestricted: (level: unknown): boolean => level === 'restricted',
+  joined: (list: unknown, separator: unknown): string =>
+    (Array.isArray(list) ? list.map(String) : []).join(String(separator)),
   /** A file the chart carries (`Files` in the context); missing is an error that says how to get it. */
   chartFile: (files: unknown, name: unknown): string => {
     const text = isPlainObject(files) ? files[String(name)] : undefined;

@@ -21,6 +21,9 @@ const INSTALL_ORDER = [
   'ClusterRoleBinding',
   'Role',
   'RoleBinding',
+  // The admission policy for RayClusters before the operator and any RayCluster, so the first one is checked too.
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'Service',
   'DaemonSet',
   'Pod',

@@ -38,6 +38,9 @@ const BUILT_IN: Record<string, [plural: string, namespaced: boolean]> = {
   'rbac.authorization.k8s.io/v1/Role': ['roles', true],
   'rbac.authorization.k8s.io/v1/RoleBinding': ['rolebindings', true],
   'coordination.k8s.io/v1/Lease': ['leases', true],
+  // GA since Kubernetes 1.30, the oldest release still supported upstream.
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': ['validatingadmissionpolicies', false],
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': ['validatingadmissionpolicybindings', false],
   'apiextensions.k8s.io/v1/CustomResourceDefinition': ['customresourcedefinitions', false],
 };
 

@@ -10,8 +10,10 @@ import {
   LAUNCH_CONFIG_LABEL,
   NODE_NAME_LABEL,
   NODE_TYPE_LABEL,
+  OPERATOR_KEYS,
   USER_NODE_TYPE_LABEL,
 } from './labels.ts';
+import { withoutReservedKeys } from './pod-policy.ts';
 import {
   RAYCLUSTER_API,
   type Container,
@@ -126,6 +128,7 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
   if (!first) throw new Error(`pod type ${podType.name} has no containers`);
   const headIp = headAddress(cluster);
   const env = rayEnv(first, podType, headIp);
+  const { labels, annotations } = withoutReservedKeys(config.metadata, OPERATOR_KEYS);
   const container: Container = { ...first, ...wrapCommand(first, podCommands(cluster, podType, role), headIp), env };
   return {
     apiVersion: 'v1',
@@ -135,7 +138,7 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
       generateName: `${name}-${kebabCase(podType.name)}-`,
       namespace: cluster.metadata.namespace,
       labels: {
-        ...config.metadata?.labels,
+        ...labels,
         [CLUSTER_LABEL]: name,
         [NODE_TYPE_LABEL]: role,
         [USER_NODE_TYPE_LABEL]: podType.name,
@@ -143,7 +146,7 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
         [LAUNCH_CONFIG_LABEL]: launchHash(cluster, podType, role),
         ...(role === 'head' ? { [COMPONENT_LABEL]: headComponent(name) } : {}),
       },
-      annotations: { ...config.metadata?.annotations, ...(headUid ? { [HEAD_UID_ANNOTATION]: headUid } : {}) },
+      annotations: { ...annotations, ...(headUid ? { [HEAD_UID_ANNOTATION]: headUid } : {}) },
       ownerReferences: [ownerReference(cluster)],
     },
     spec: { ...config.spec, containers: [container, ...rest] },

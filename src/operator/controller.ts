@@ -15,6 +15,7 @@ import {
 } from './labels.ts';
 import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
+import type { PodPolicy } from './pod-policy.ts';
 import { WorkQueue } from './queue.ts';
 import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   namespace?: string;
   concurrency: number;
   resyncMs: number;
+  /** What podConfig may ask for; checked before every pod is created. */
+  podPolicy: PodPolicy;
   /** The autoscaler: how often it reads each cluster's load, how many GCS polls at once; undefined = off. */
   autoscaler?: { pollMs: number; concurrency: number; connect(address: string): GcsApi };
 }
@@ -232,6 +235,7 @@ export class RayController {
       pendingCreates,
       pendingDeletes: this.expectations.pendingDeletes(key),
       now: new Date(),
+      podPolicy: this.options.podPolicy,
       ...(autoscaling ? { autoscaling } : {}),
     });
     await this.carryOut(current, result, log);

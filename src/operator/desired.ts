@@ -1,5 +1,12 @@
 import { buildHeadService, buildPod, launchHash, type Role } from './build.ts';
-import { HEAD_UID_ANNOTATION, LAUNCH_CONFIG_LABEL, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from './labels.ts';
+import {
+  HEAD_UID_ANNOTATION,
+  LAUNCH_CONFIG_LABEL,
+  NODE_TYPE_LABEL,
+  OPERATOR_KEYS,
+  USER_NODE_TYPE_LABEL,
+} from './labels.ts';
+import { DEFAULT_POD_POLICY, podPolicyViolations, withoutReservedKeys, type PodPolicy } from './pod-policy.ts';
 import type { AutoscalerStatus, Condition, NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
 
 /** A pod the operator created that its cache has not shown yet (an "expectation"). */
@@ -21,6 +28,8 @@ export interface Observed {
   now: Date;
   /** The autoscaler's latest decision for this cluster, when it runs (autoscaler.ts); plan() stays the only writer. */
   autoscaling?: Autoscaling;
+  /** What podConfig may ask for (pod-policy.ts); baseline when not given. */
+  podPolicy?: PodPolicy;
 }
 
 export interface Autoscaling {
@@ -132,6 +141,10 @@ export function plan(observed: Observed): Plan {
       notes: [{ reason: 'InvalidSpec', message: problem, warning: true }],
     };
   }
+  const violations = cluster.spec.podTypes.flatMap((t) =>
+    podPolicyViolations(t, observed.podPolicy ?? DEFAULT_POD_POLICY),
+  );
+  if (violations.length > 0) return refused(observed, violations);
   const create: PodAction<NewPod>[] = [];
   const remove: PodAction[] = [];
   const notes: Plan['notes'] = [];
@@ -231,6 +244,17 @@ export function plan(observed: Observed): Plan {
     workerStatus.push({ podType: podType.name, ready: current.filter(isReady).length, desired: target });
   }
 
+  // Reserved labels and annotations never reach a pod (buildPod drops them): say so when pods are made.
+  for (const typeName of new Set(create.map((c) => c.podType))) {
+    const { dropped } = withoutReservedKeys(typeOf(typeName)?.podConfig.metadata, OPERATOR_KEYS);
+    if (dropped.length > 0)
+      notes.push({
+        reason: 'ReservedKeysDropped',
+        message: `podTypes[${typeName}].podConfig.metadata: dropped reserved ${dropped.join(', ')} (only the operator and Kubernetes set these)`,
+        warning: true,
+      });
+  }
+
   const service = buildHeadService(cluster);
   const serviceChanged =
     !observed.service || JSON.stringify(servicePorts(observed.service)) !== JSON.stringify(servicePorts(service));
@@ -246,6 +270,36 @@ export function plan(observed: Observed): Plan {
       autoscaler: autoscalerStatus,
     }),
     notes,
+  };
+}
+
+/**
+ * podConfig breaks the pod policy: no pod is created or deleted; the status says which field, with condition
+ * PodPolicyAllowed False. The Warning event is written once per new refusal, not on every reconcile.
+ */
+function refused(observed: Observed, violations: string[]): Plan {
+  const { cluster } = observed;
+  const reason = `refused by the operator's pod policy: ${violations[0]}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`;
+  const before = cluster.status?.conditions?.find((c) => c.type === 'PodPolicyAllowed');
+  const condition: Condition = {
+    type: 'PodPolicyAllowed',
+    status: 'False',
+    reason: 'Forbidden',
+    message: violations.join('; '),
+    lastTransitionTime: before?.status === 'False' ? before.lastTransitionTime : observed.now.toISOString(),
+  };
+  const isNew = cluster.status?.reason !== reason;
+  return {
+    create: [],
+    delete: [],
+    status: {
+      ...cluster.status,
+      phase: 'Error',
+      reason,
+      observedGeneration: cluster.metadata.generation ?? 0,
+      conditions: [...(cluster.status?.conditions ?? []).filter((c) => c.type !== 'PodPolicyAllowed'), condition],
+    },
+    notes: isNew ? [{ reason: 'PodPolicyViolation', message: violations.join('; '), warning: true }] : [],
   };
 }
 

@@ -16,6 +16,17 @@ export const LEADER_LEASE = 'ray-operator-leader';
 /** On worker pods: the uid of the head pod they joined, so a new head restarts them. */
 export const HEAD_UID_ANNOTATION = 'ray.rayctl.io/head-uid';
 
+/** Every label and annotation key the operator sets on its pods: podConfig may not set them. */
+export const OPERATOR_KEYS: ReadonlySet<string> = new Set([
+  CLUSTER_LABEL,
+  NODE_TYPE_LABEL,
+  USER_NODE_TYPE_LABEL,
+  NODE_NAME_LABEL,
+  LAUNCH_CONFIG_LABEL,
+  COMPONENT_LABEL,
+  HEAD_UID_ANNOTATION,
+]);
+
 export const headComponent = (cluster: string) => `${cluster}-ray-head`;
 export const headServiceName = (cluster: string) => `${cluster}-ray-head`;
 

@@ -8,6 +8,7 @@ import { runOperator } from './run.ts';
 const USAGE = `usage: node operator.mjs [-n NAMESPACE] [--concurrency N] [--resync DURATION] [--leader-elect]
   [--leader-election-namespace NS] [--metrics-addr HOST:PORT|0] [--log-format text|json]
   [--log-level debug|info|warn|error] [--autoscaler-poll-period DURATION|0] [--autoscaler-concurrency N]
+  [--pod-security baseline|restricted|privileged] [--allowed-service-accounts A,B]
   [--kubeconfig FILE] [--kube-context NAME]`;
 
 try {
@@ -26,6 +27,8 @@ try {
       'log-level': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.logLevel },
       'autoscaler-poll-period': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.autoscalerPollPeriod },
       'autoscaler-concurrency': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.autoscalerConcurrency },
+      'pod-security': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.podSecurity },
+      'allowed-service-accounts': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.allowedServiceAccounts },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,6 +50,8 @@ try {
     logLevel: values['log-level'],
     autoscalerPollPeriod: values['autoscaler-poll-period'],
     autoscalerConcurrency: values['autoscaler-concurrency'],
+    podSecurity: values['pod-security'],
+    allowedServiceAccounts: values['allowed-service-accounts'],
   });
   process.exitCode = await runOperator(options);
 } catch (error) {

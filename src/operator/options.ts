@@ -2,6 +2,7 @@ import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 import { checkNamespaceName } from '../release/names.ts';
 import type { LogFormat, LogLevel } from './log.ts';
+import { POD_SECURITY_LEVELS } from './pod-policy.ts';
 import type { OperatorOptions } from './run.ts';
 
 /** The operator's flags as typed, before checking: `rayctl operator` and the in-cluster bundle share them. */
@@ -19,6 +20,9 @@ export interface OperatorFlags {
   logLevel: string;
   autoscalerPollPeriod: string;
   autoscalerConcurrency: string;
+  podSecurity: string;
+  /** Comma-separated ServiceAccount names podConfig may use. */
+  allowedServiceAccounts: string;
 }
 
 export const OPERATOR_FLAG_DEFAULTS = {
@@ -30,6 +34,8 @@ export const OPERATOR_FLAG_DEFAULTS = {
   // Ray's own autoscaler read the cluster's load every 5 s.
   autoscalerPollPeriod: '5s',
   autoscalerConcurrency: '16',
+  podSecurity: 'baseline',
+  allowedServiceAccounts: '',
 } as const satisfies Partial<OperatorFlags>;
 
 const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
@@ -51,6 +57,16 @@ export function operatorOptions(flags: OperatorFlags, env: NodeJS.ProcessEnv = p
     throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${flags.logFormat}"`);
   const logLevel = LOG_LEVELS.find((l) => l === flags.logLevel);
   if (!logLevel) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${flags.logLevel}"`);
+  const level = POD_SECURITY_LEVELS.find((l) => l === flags.podSecurity);
+  if (!level)
+    throw new UsageError(`--pod-security must be one of ${POD_SECURITY_LEVELS.join(', ')}, got "${flags.podSecurity}"`);
+  const serviceAccounts = flags.allowedServiceAccounts
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const account of serviceAccounts)
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(account))
+      throw new UsageError(`--allowed-service-accounts: "${account}" is not a ServiceAccount name`);
   return {
     connect: {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
@@ -67,6 +83,7 @@ export function operatorOptions(flags: OperatorFlags, env: NodeJS.ProcessEnv = p
     logLevel,
     autoscalerPollMs,
     autoscalerConcurrency,
+    podPolicy: { level, serviceAccounts },
   };
 }
 

@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { RayController, type ControllerOptions } from './controller.ts';
 import { LEADER_LEASE } from './labels.ts';
 import { LeaseApi } from './api.ts';
+import type { PodPolicy } from './pod-policy.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorLog, type LogFormat, type LogLevel } from './log.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -25,6 +26,8 @@ export interface OperatorOptions {
   autoscalerPollMs: number;
   /** GCS polls in flight at once. */
   autoscalerConcurrency: number;
+  /** What podConfig may ask for. */
+  podPolicy: PodPolicy;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
     metrics,
     concurrency: options.concurrency,
     resyncMs: options.resyncMs,
+    podPolicy: options.podPolicy,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.autoscalerPollMs > 0 ? { autoscaler: await autoscalerOptions(options) } : {}),
   });

@@ -76,7 +76,7 @@ export interface RayClusterSpec {
 }
 
 export interface Condition {
-  type: 'HeadPodReady' | 'WorkersReady' | 'AutoscalerActive';
+  type: 'HeadPodReady' | 'WorkersReady' | 'AutoscalerActive' | 'PodPolicyAllowed';
   status: 'True' | 'False';
   reason: string;
   message: string;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { OPERATOR_FLAG_DEFAULTS, operatorOptions, type OperatorFlags } from '../../operator/options.ts';
 import { runOperator } from '../../operator/run.ts';
+import { POD_SECURITY_LEVELS } from '../../operator/pod-policy.ts';
 import { globalFlags } from '../global-flags.ts';
 
 export function operatorCommand(): Command {
@@ -31,6 +32,16 @@ export function operatorCommand(): Command {
       '--autoscaler-poll-period <duration>',
       "how often the autoscaler reads each cluster's load from Ray; 0 turns the autoscaler off",
       OPERATOR_FLAG_DEFAULTS.autoscalerPollPeriod,
+    )
+    .addOption(
+      new Option('--pod-security <level>', "the Pod Security Standard podConfig is held to (the chart's policy's)")
+        .choices([...POD_SECURITY_LEVELS])
+        .default(OPERATOR_FLAG_DEFAULTS.podSecurity),
+    )
+    .option(
+      '--allowed-service-accounts <names>',
+      'comma-separated ServiceAccounts podConfig may name (besides "default")',
+      OPERATOR_FLAG_DEFAULTS.allowedServiceAccounts,
     )
     .option(
       '--autoscaler-concurrency <n>',

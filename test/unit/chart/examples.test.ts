@@ -19,7 +19,17 @@ describe('values/examples', () => {
 
   it('operator-only.yaml renders the operator and no RayCluster', () => {
     const kinds = render(load('operator-only.yaml')).map((o) => o.kind);
-    assert.deepEqual(kinds, ['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    assert.deepEqual(kinds, [
+      'ServiceAccount',
+      'ConfigMap',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'Deployment',
+    ]);
   });
 
   it('cluster-only.yaml renders one RayCluster whose workers start at 0', () => {
@@ -33,7 +43,18 @@ describe('values/examples', () => {
 
   it('namespaced-operator.yaml renders a Role-bound operator in the release namespace', () => {
     const kinds = render(load('namespaced-operator.yaml')).map((o) => o.kind);
-    assert.deepEqual(kinds, ['ServiceAccount', 'ConfigMap', 'Role', 'RoleBinding', 'Deployment', 'RayCluster']);
+    assert.deepEqual(kinds, [
+      'ServiceAccount',
+      'ConfigMap',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'Deployment',
+      'RayCluster',
+    ]);
   });
 
   it('gpu-workers.yaml adds a GPU type with a GPU limit, node selector and toleration', () => {

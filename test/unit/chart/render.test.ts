@@ -16,6 +16,10 @@ describe('which objects render', () => {
       'ConfigMap/default/ray-operator-bundle',
       'ClusterRole//ray-operator-clusterrole',
       'ClusterRoleBinding//ray-operator-clusterrolebinding',
+      'Role/default/ray-operator-leader-election',
+      'RoleBinding/default/ray-operator-leader-election',
+      'ValidatingAdmissionPolicy//ray-operator-pod-policy',
+      'ValidatingAdmissionPolicyBinding//ray-operator-pod-policy',
       'Deployment/default/ray-operator',
       'RayCluster/ray/example-cluster',
     ]);
@@ -27,6 +31,10 @@ describe('which objects render', () => {
       'ConfigMap/default/ray-operator-bundle',
       'ClusterRole//ray-operator-clusterrole',
       'ClusterRoleBinding//ray-operator-clusterrolebinding',
+      'Role/default/ray-operator-leader-election',
+      'RoleBinding/default/ray-operator-leader-election',
+      'ValidatingAdmissionPolicy//ray-operator-pod-policy',
+      'ValidatingAdmissionPolicyBinding//ray-operator-pod-policy',
       'Deployment/default/ray-operator',
     ]);
   });
@@ -51,8 +59,12 @@ describe('which objects render', () => {
     assert.deepEqual(kindsAndNames(objects), [
       'ServiceAccount/ray/ray-operator-serviceaccount',
       'ConfigMap/ray/ray-operator-bundle',
+      'Role/ray/ray-operator-leader-election',
       'Role/ray/ray-operator-role',
+      'RoleBinding/ray/ray-operator-leader-election',
       'RoleBinding/ray/ray-operator-rolebinding',
+      'ValidatingAdmissionPolicy//ray-operator-pod-policy.ray',
+      'ValidatingAdmissionPolicyBinding//ray-operator-pod-policy.ray',
       'Deployment/ray/ray-operator',
       'RayCluster/ray/example-cluster',
     ]);
@@ -176,7 +188,6 @@ describe('operator RBAC', () => {
       '/pods:delete',
       '/services:create',
       '/events:create',
-      'coordination.k8s.io/leases:update',
     ]) {
       assert.ok(granted.has(needed), `missing ${needed}`);
     }
@@ -194,7 +205,29 @@ describe('operator RBAC', () => {
   });
 
   it('the namespaced Role has the same rules', () => {
-    assert.deepEqual(at(find(render({ namespacedOperator: true }), 'Role'), 'rules'), rules);
+    const role = render({ namespacedOperator: true }).find(
+      (o) => o.kind === 'Role' && o.metadata.name === 'ray-operator-role',
+    );
+    assert.deepEqual(at(role, 'rules'), rules);
+  });
+
+  it('leases only in the operator namespace, and only the leader lease by name for get and update', () => {
+    assert.equal(
+      [...granted].some((g) => g.includes('leases')),
+      false,
+      'no cluster-wide lease rights',
+    );
+    const role = render().find((o) => o.kind === 'Role' && o.metadata.name === 'ray-operator-leader-election');
+    assert.equal(role?.metadata.namespace, 'default');
+    assert.deepEqual(at(role, 'rules'), [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['ray-operator-leader'],
+        verbs: ['get', 'update'],
+      },
+    ]);
   });
 });
 
