@@ -24,6 +24,12 @@ export class ValidationError extends UserError {
     readonly problems: readonly string[],
     hint?: string,
   ) {
-    super(`invalid ${source}:\n  - ${problems.join('\n  - ')}`, hint);
+    // One problem is one line (a script greps it); several are listed under the first line.
+    super(
+      problems.length === 1
+        ? `invalid ${source}: ${problems[0]}`
+        : `invalid ${source}:\n  - ${problems.join('\n  - ')}`,
+      hint,
+    );
   }
 }

@@ -41,7 +41,12 @@ export async function ensureNamespace(ctx: ReleaseContext, namespace: string, cr
     );
   }
   try {
-    await ctx.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    // Pods in a namespace rayctl creates are held to Pod Security baseline by the API server as well.
+    await ctx.objects.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
+    });
     ctx.progress.info(`created namespace ${namespace}`);
   } catch (err) {
     // Another install into the same new namespace created it first: what this one wanted.

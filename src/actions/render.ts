@@ -5,7 +5,8 @@ import type { Release } from '../release/model.ts';
 import type { ReleaseRef, RenderedObject } from '../chart/objects.ts';
 import { chartCrds, renderChart, renderNotes } from '../chart/render.ts';
 import type { Values } from '../chart/tree.ts';
-import { validateValues } from '../chart/validate.ts';
+import { derivedNameProblems, validateValues } from '../chart/validate.ts';
+import { ValidationError } from '../errors.ts';
 import { coalesceValues } from '../chart/values.ts';
 
 export interface RenderedRelease {
@@ -24,9 +25,14 @@ export function renderRelease(compiled: CompiledChart, release: ReleaseRef, user
   const values = coalesceValues(userValues, compiled.chart.defaults);
   validateValues(compiled, values);
   const input = { release, values };
+  const objects = renderChart(compiled, input);
+  for (const cluster of objects.filter((o) => o.object.kind === 'RayCluster')) {
+    const problems = derivedNameProblems(cluster.object.metadata.name);
+    if (problems.length > 0) throw new ValidationError('release name', problems);
+  }
   return {
     values,
-    objects: renderChart(compiled, input),
+    objects,
     crds: chartCrds(compiled.chart),
     notes: renderNotes(compiled, input),
   };

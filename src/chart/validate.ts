@@ -62,6 +62,8 @@ function rayRules(values: Values): string[] {
   if (typeof values.operatorNamespace === 'string' && !isDnsLabel(values.operatorNamespace)) {
     problems.push(`operatorNamespace must be a namespace name (DNS label), got "${values.operatorNamespace}"`);
   }
+  problems.push(...quantityProblems('operatorResources', values.operatorResources));
+  problems.push(...nodeSelectorProblems('operatorNodeSelector', values.operatorNodeSelector));
   const podTypes = isPlainObject(values.podTypes) ? values.podTypes : {};
   const typeNames = Object.keys(podTypes);
   if (typeof values.headPodType === 'string' && isPlainObject(values.podTypes) && !(values.headPodType in podTypes)) {
@@ -75,6 +77,7 @@ function rayRules(values: Values): string[] {
         `${path}: the pod type name becomes "${kebabCase(name)}" in pod names, which must be a DNS label (letters, digits, "-", at most 63)`,
       );
     }
+    problems.push(...nodeSelectorProblems(`${path}.nodeSelector`, podType.nodeSelector));
     const { minWorkers, maxWorkers } = podType;
     if (typeof minWorkers === 'number' && typeof maxWorkers === 'number' && minWorkers > maxWorkers) {
       problems.push(`${path}.minWorkers must be ≤ maxWorkers (${maxWorkers}), got ${minWorkers}`);
@@ -95,6 +98,59 @@ function rayRules(values: Values): string[] {
     }
   }
   return problems;
+}
+
+/** requests/limits of a resources value: each a Kubernetes quantity, so the API server never sees "lots". */
+function quantityProblems(path: string, resources: unknown): string[] {
+  if (!isPlainObject(resources)) return [];
+  return Object.entries(resources).flatMap(([kind, list]) =>
+    isPlainObject(list)
+      ? Object.entries(list)
+          .filter(([, value]) => {
+            const amount = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+            return amount === undefined || amount < 0;
+          })
+          .map(
+            ([name, value]) =>
+              `${path}.${kind}.${name} must be a Kubernetes quantity such as "500m" or "1Gi", got ${JSON.stringify(value)}`,
+          )
+      : [],
+  );
+}
+
+/** `prefix/name` with a DNS-subdomain prefix: what the API server accepts as a label key. */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function nodeSelectorProblems(path: string, selector: unknown): string[] {
+  if (!isPlainObject(selector)) return [];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(selector)) {
+    const name = key.split('/').at(-1) ?? '';
+    if (!LABEL_KEY.test(key) || name.length > 63 || key.length - name.length > 254)
+      problems.push(
+        `${path} key ${JSON.stringify(key)} is not a label key ([prefix/]name, name at most 63 characters)`,
+      );
+    if (typeof value === 'string' && (!LABEL_VALUE.test(value) || value.length > 63))
+      problems.push(
+        `${path}.${key} must be a label value (at most 63 letters, digits, "-", "_", "."), got ${JSON.stringify(value)}`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * The names the operator will derive from the release (cluster) name must be valid where they go: the head Service
+ * `<name>-ray-head` is a DNS label, and the pod label ray-node-name `ray-<name>-worker` a label value (63 at most).
+ */
+export function derivedNameProblems(clusterName: string): string[] {
+  const longest = `ray-${clusterName}-worker`;
+  return longest.length > 63
+    ? [
+        `release name "${clusterName}" is ${clusterName.length} characters: the pods' label ray-node-name "${longest}" would exceed 63; use at most ${63 - 'ray--worker'.length} characters for a release with a RayCluster`,
+      ]
+    : [];
 }
 
 function isDnsLabel(text: string): boolean {

@@ -48,7 +48,10 @@ export function parseValuesFile(text: string, source: string): Values {
   try {
     parsed = yaml.load(text, { filename: source });
   } catch (err) {
-    throw new UserError(`values file ${source} is not valid YAML: ${(err as Error).message}`);
+    // js-yaml's message quotes the lines around the error: one line (position and reason) is what a user needs.
+    const { reason, mark } = err as { reason?: string; mark?: { line: number; column: number } };
+    const at = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    throw new UserError(`values file ${source} is not valid YAML${at}: ${reason ?? (err as Error).message}`);
   }
   if (parsed === undefined || parsed === null) return {};
   if (!isPlainObject(parsed)) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import type { Values } from '../chart/tree.ts';
@@ -86,13 +86,34 @@ function shortcutValues(flags: ValuesFlags): Values {
   return values;
 }
 
-/** Reads a -f or --set-file path; `-` is standard input (read once, as Helm does). */
+/** Larger than any real values file by far: a bigger one is a mistake (or an attack), refused before parsing. */
+export const MAX_VALUES_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads a -f or --set-file path; `-` is standard input (read once, as Helm does). Refuses files over the size cap
+ * and bytes that are not UTF-8 (never silently replaced with U+FFFD).
+ */
 export function readValuesInput(path: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
+    if (path !== '-' && statSync(path).isFile() && statSync(path).size > MAX_VALUES_FILE_BYTES)
+      throw new UserError(
+        `${path} is larger than ${MAX_VALUES_FILE_BYTES / 1024 / 1024} MiB, the limit for values files`,
+      );
+    bytes = readFileSync(path === '-' ? 0 : path);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'error');
     throw new UserError(`cannot read ${path}: ${why}`);
+  }
+  if (bytes.length > MAX_VALUES_FILE_BYTES)
+    throw new UserError(
+      `${path} is larger than ${MAX_VALUES_FILE_BYTES / 1024 / 1024} MiB, the limit for values files`,
+    );
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(`${path} is not UTF-8 text`, 'convert it, e.g. with `iconv -f latin1 -t utf-8`');
   }
 }

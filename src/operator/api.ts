@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import { rayClusterPath } from './labels.ts';
-import type { NewPod, Pod, RayCluster, RayClusterStatus } from './types.ts';
+import type { NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
 
 const pods = (namespace?: string, name?: string, sub?: string) =>
   `/api/v1${namespace ? `/namespaces/${namespace}` : ''}/pods${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`;
@@ -217,18 +217,28 @@ export class RayClusterApi {
   }
 }
 
-/** The head Service, by server-side apply under the operator's field manager. */
-export async function applyService(
-  client: KubeClient,
-  service: { metadata: { name: string; namespace?: string } },
-  fieldManager: string,
-): Promise<void> {
-  const namespace = service.metadata.namespace ?? '';
-  const { name } = service.metadata;
-  await client.request(
-    'PATCH',
-    `/api/v1/namespaces/${namespace}/services/${name}`,
-    { verb: 'apply', resource: 'services', namespace, name },
-    { body: service, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true } },
-  );
+/** Head Services: found by name through a list (the operator may list Services, not get them), applied by SSA. */
+export class ServiceApi {
+  constructor(private readonly client: KubeClient) {}
+
+  async find(namespace: string, name: string): Promise<Service | undefined> {
+    const result = await this.client.request<{ items: Service[] }>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/services`,
+      { verb: 'list', resource: 'services', namespace },
+      { query: { fieldSelector: `metadata.name=${name}` } },
+    );
+    return result.items[0];
+  }
+
+  async apply(service: Service, fieldManager: string): Promise<void> {
+    const namespace = service.metadata.namespace ?? '';
+    const { name } = service.metadata;
+    await this.client.request(
+      'PATCH',
+      `/api/v1/namespaces/${namespace}/services/${name}`,
+      { verb: 'apply', resource: 'services', namespace, name },
+      { body: service, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true } },
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.ts';
-import { applyService, EventApi, PodApi, RayClusterApi } from './api.ts';
+import { EventApi, PodApi, RayClusterApi, ServiceApi } from './api.ts';
 import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
 import { currentHeadsOf, isEnded, plan, type Autoscaling, type Plan } from './desired.ts';
 import { Expectations } from './expectations.ts';
@@ -57,11 +57,16 @@ export class RayController {
   private readonly lastStatus = new Map<string, RayClusterStatus>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly autoscaler: AutoscalerLoop | undefined;
-  private readonly api: { pods: PodApi; events: EventApi; rayClusters: RayClusterApi };
+  private readonly api: { pods: PodApi; events: EventApi; rayClusters: RayClusterApi; services: ServiceApi };
 
   constructor(private readonly options: ControllerOptions) {
     const { client, namespace, log } = options;
-    this.api = { pods: new PodApi(client), events: new EventApi(client), rayClusters: new RayClusterApi(client) };
+    this.api = {
+      pods: new PodApi(client),
+      events: new EventApi(client),
+      rayClusters: new RayClusterApi(client),
+      services: new ServiceApi(client),
+    };
     if (options.autoscaler)
       this.autoscaler = new AutoscalerLoop({
         ...options.autoscaler,
@@ -228,22 +233,34 @@ export class RayController {
     const pendingCreates = this.expectations.pendingCreates(key);
     const pods = this.podsOf(cluster);
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
+    const cachedService = this.services.get(namespace, headServiceName(name));
     const result = plan({
       cluster: current,
       pods,
-      service: this.services.get(namespace, headServiceName(name)),
+      service: cachedService,
       pendingCreates,
       pendingDeletes: this.expectations.pendingDeletes(key),
       now: new Date(),
       podPolicy: this.options.podPolicy,
       ...(autoscaling ? { autoscaling } : {}),
     });
-    await this.carryOut(current, result, log);
-    await this.writeStatus(current, result.status, log);
+    const conflict = await this.carryOut(current, result, log, cachedService !== undefined);
+    await this.writeStatus(
+      current,
+      conflict ? withServiceConflict(current, result.status, conflict) : result.status,
+      log,
+    );
     return result.create.length > 0 || result.delete.length > 0 || pendingCreates.length > 0;
   }
 
-  private async carryOut(cluster: RayCluster, result: Plan, log: Logger): Promise<void> {
+  /** Carries the plan out; returns why the head Service was left alone, if it belongs to someone else. */
+  private async carryOut(
+    cluster: RayCluster,
+    result: Plan,
+    log: Logger,
+    serviceCached: boolean,
+  ): Promise<string | undefined> {
+    let conflict: string | undefined;
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
     for (const note of result.notes) {
@@ -252,8 +269,22 @@ export class RayController {
       await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
     if (result.service) {
-      await applyService(this.options.client, result.service, OPERATOR_FIELD_MANAGER);
-      log.info(`applied head service ${result.service.metadata.name}`);
+      // Not in the cache (which holds only labelled Services): one that exists is someone else's unless this
+      // RayCluster controls it, and is never taken over (a forced apply would re-point it, and garbage collection
+      // would then delete it with the cluster).
+      const existing = serviceCached
+        ? undefined
+        : await this.api.services.find(namespace, result.service.metadata.name);
+      if (existing && !isControlledBy(existing, cluster)) {
+        conflict = `Service ${existing.metadata.name} exists and is not controlled by RayCluster ${name}: left alone; delete or rename it so the operator can create the head Service`;
+        if (cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned')?.status !== 'False') {
+          log.warn(conflict);
+          await this.event(cluster, 'Warning', 'HeadServiceConflict', conflict);
+        }
+      } else {
+        await this.api.services.apply(result.service, OPERATOR_FIELD_MANAGER);
+        log.info(`applied head service ${result.service.metadata.name}`);
+      }
     }
     for (const action of result.delete) {
       const podName = action.pod.metadata.name;
@@ -279,6 +310,7 @@ export class RayController {
         `Created ${action.role} pod ${created.metadata.name}: ${action.reason}`,
       );
     }
+    return conflict;
   }
 
   /** Writes status through the status subresource, only when it changed (a write would wake the watch again). */
@@ -305,6 +337,28 @@ export class RayController {
       )
       .catch((err: Error) => this.options.log.forCluster(name, namespace).debug(`event not recorded: ${err.message}`));
   }
+}
+
+/** Whether `object` has `cluster` as its controller owner. */
+function isControlledBy(object: Service, cluster: RayCluster): boolean {
+  const owners = (object.metadata.ownerReferences ?? []) as { uid?: string; controller?: boolean }[];
+  return owners.some((o) => o.controller === true && o.uid === cluster.metadata.uid);
+}
+
+/** The planned status with condition HeadServiceOwned False: the head Service is someone else's. */
+function withServiceConflict(cluster: RayCluster, status: RayClusterStatus, message: string): RayClusterStatus {
+  const before = cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned');
+  const condition = {
+    type: 'HeadServiceOwned' as const,
+    status: 'False' as const,
+    reason: 'NotOwned',
+    message,
+    lastTransitionTime: before?.status === 'False' ? before.lastTransitionTime : new Date().toISOString(),
+  };
+  return {
+    ...status,
+    conditions: [...(status.conditions ?? []).filter((c) => c.type !== 'HeadServiceOwned'), condition],
+  };
 }
 
 /** The namespace/name of the RayCluster a pod belongs to, by its label. */

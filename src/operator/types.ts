@@ -76,7 +76,7 @@ export interface RayClusterSpec {
 }
 
 export interface Condition {
-  type: 'HeadPodReady' | 'WorkersReady' | 'AutoscalerActive' | 'PodPolicyAllowed';
+  type: 'HeadPodReady' | 'WorkersReady' | 'AutoscalerActive' | 'PodPolicyAllowed' | 'HeadServiceOwned';
   status: 'True' | 'False';
   reason: string;
   message: string;

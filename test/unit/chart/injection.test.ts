@@ -80,12 +80,10 @@ describe('rendering is injection-proof', () => {
   };
   const release = { name: 'rel', namespace: 'ns' };
   const baseShape = shape(toManifest(renderRelease(chart, release, base).objects));
-  // Schema-checked strings (images, quantities, enums, names) are refused before rendering; the free-text ones
-  // (nodeSelector and toleration values, map keys) reach the templates as they are.
+  // Schema-checked strings (images, quantities, enums, names, label keys and values) are refused before rendering;
+  // the free-text ones (toleration keys and values, Ray resource names) reach the templates as they are.
   const freeText = (path: (string | number)[]) =>
-    ['nodeSelector', 'tolerations'].some((k) => path.includes(k)) &&
-    !path.includes('effect') &&
-    !path.includes('operator');
+    path.includes('tolerations') && !path.includes('effect') && !path.includes('operator');
 
   for (const path of stringLeaves(base).filter(freeText)) {
     it(`keeps every object's kind, name and keys when ${path.join('.')} is hostile`, () => {
@@ -104,19 +102,20 @@ describe('rendering is injection-proof', () => {
 
   it('keeps the structure when the hostile strings are map keys and release-derived names', () => {
     for (const hostile of HOSTILE) {
-      const values = withValueAt(base, ['podTypes', 'rayHeadType', 'nodeSelector'], { [hostile]: hostile });
+      const values = withValueAt(base, ['podTypes', 'rayHeadType', 'rayResources'], { [hostile]: 1 });
       const manifest = toManifest(renderRelease(chart, release, values).objects);
       assert.deepEqual(shape(manifest).length, baseShape.length);
-      const head = (
-        yaml.loadAll(manifest).at(-1) as { spec: { podTypes: { podConfig: { spec: { nodeSelector: object } } }[] } }
-      ).spec.podTypes[0]!.podConfig.spec.nodeSelector;
-      assert.deepEqual(head, { [hostile]: hostile });
+      const head = (yaml.loadAll(manifest).at(-1) as { spec: { podTypes: { rayResources: object }[] } }).spec
+        .podTypes[0]!.rayResources;
+      assert.deepEqual(head, { [hostile]: 1 });
     }
   });
 
   it('refuses hostile text where the schema allows no free text', () => {
     for (const hostile of HOSTILE.filter((h) => /\s/.test(h))) {
       assert.throws(() => renderRelease(chart, release, { ...base, image: hostile }), /image must match/);
+      const selector = withValueAt(base, ['podTypes', 'rayHeadType', 'nodeSelector'], { zone: hostile });
+      assert.throws(() => renderRelease(chart, release, selector), /nodeSelector\.zone must be a label value/);
     }
   });
 });

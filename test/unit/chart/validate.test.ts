@@ -8,6 +8,9 @@ function problemsOf(values: Values): string[] {
     render(values);
   } catch (err) {
     const message = (err as Error).message;
+    // One problem on one line; several listed under "invalid values:".
+    const one = /^invalid values: (?!\n)(.*)$/s.exec(message);
+    if (one) return [one[1]!];
     assert.match(message, /^invalid values:\n/);
     return message.split('\n  - ').slice(1);
   }
