@@ -57,7 +57,7 @@ describe('the pod policy and ownership', () => {
       }
       return response;
     });
-    assert.equal(refused.status, 422);
+    assert.equal(refused.status, 403, 'reason Forbidden: HTTP 403');
     assert.match(
       refused.body.message ?? '',
       new RegExp(`${POLICY.replace(/\./g, '\\.')}.*hostNetwork.*Pod Security baseline`),
