@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { renderRelease } from '../../actions/render.ts';
 import { loadBuiltinChart, loadChartDir } from '../../chart/load.ts';
@@ -87,13 +87,71 @@ function selectSources(objects: RenderedObject[], wanted: string[], chartName: s
   return objects.filter((o) => selected.has(o.source));
 }
 
+/**
+ * Writes each template's objects to DIR/<chart>/templates/<file>, as helm does, but safely: the path stays inside DIR
+ * (the chart name must be a DNS label, no `..`), no symlink is followed (an attacker's link to ~/.bashrc stays a
+ * link), and kernel file systems and files posing as the directory are refused with a clear error.
+ */
 function writeOutputDir(dir: string, objects: RenderedObject[]): void {
+  const root = resolve(dir);
+  if (/^\/(proc|sys|dev)(\/|$)/.test(root))
+    throw new UserError(
+      `--output-dir ${dir} is on a kernel file system (${root.split('/')[1]}); choose a directory of your own`,
+    );
   const byFile = new Map<string, RenderedObject[]>();
   for (const object of objects) byFile.set(object.source, [...(byFile.get(object.source) ?? []), object]);
   for (const [source, fileObjects] of byFile) {
-    const path = join(dir, source);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, toManifest(fileObjects));
+    const segments = source.split('/');
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(segments[0] ?? '') || segments.some((s) => s === '..' || s === ''))
+      throw new UserError(
+        `--output-dir: the chart's file ${JSON.stringify(source)} would not stay inside ${dir} (chart names must be DNS labels)`,
+      );
+    const path = resolve(root, ...segments);
+    if (!path.startsWith(`${root}/`)) throw new UserError(`--output-dir: ${source} would be written outside ${dir}`);
+    ensureDirectory(root, dir);
+    let current = root;
+    for (const segment of segments.slice(0, -1)) {
+      current = join(current, segment);
+      ensureDirectory(current, dir);
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UserError(
+        `--output-dir: cannot write ${path} (${code === 'ELOOP' ? 'it is a symbolic link, which rayctl does not follow' : (code ?? 'error')})`,
+      );
+    }
+    try {
+      writeSync(fd, toManifest(fileObjects));
+    } finally {
+      closeSync(fd);
+    }
     process.stdout.write(`wrote ${path}\n`);
   }
+}
+
+/** A directory that exists (created if missing) and is a real directory, not a file or a symbolic link. */
+function ensureDirectory(path: string, asGiven: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UserError(`--output-dir ${asGiven}: cannot use ${path} (${(err as NodeJS.ErrnoException).code})`);
+    try {
+      // The directory given may be new, parents included; below it, one level at a time.
+      mkdirSync(path, { recursive: path === resolve(asGiven) });
+    } catch (mkdirErr) {
+      throw new UserError(
+        `--output-dir ${asGiven}: cannot create ${path} (${(mkdirErr as NodeJS.ErrnoException).code})`,
+      );
+    }
+    return;
+  }
+  if (stat.isSymbolicLink() && path !== resolve(asGiven))
+    throw new UserError(`--output-dir ${asGiven}: ${path} is a symbolic link, which rayctl does not follow`);
+  if (!statSync(path).isDirectory())
+    throw new UserError(`--output-dir ${asGiven}: ${path} exists and is not a directory`);
 }
