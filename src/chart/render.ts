@@ -72,8 +72,23 @@ export function toManifest(objects: readonly RenderedObject[]): string {
   return objects.map(({ source, object }) => `---\n# Source: ${source}\n${objectToYaml(object)}`).join('');
 }
 
+/**
+ * Strings that YAML 1.1 readers (PyYAML, Go's yaml.v2, old kubectl) take for numbers although js-yaml's YAML 1.2
+ * does not: digits with underscores (`1_000`, `0x_1F`, `1_0.5`) and numbers with thousands commas. Declaring them
+ * an implicit type makes js-yaml quote such strings when it writes them, so every reader gets a string back.
+ */
+const YAML11_NUMBER = new yaml.Type('tag:rayctl.io,2026:yaml11-number', {
+  kind: 'scalar',
+  resolve: (data: string | null) =>
+    data !== null &&
+    /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[0-9][0-9_,]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+)$/.test(data) &&
+    /[_,]/.test(data),
+  construct: (data: string) => data,
+});
+const OUTPUT_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBER] });
+
 export function objectToYaml(object: unknown): string {
-  return yaml.dump(object, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  return yaml.dump(object, { lineWidth: -1, noRefs: true, quotingType: '"', schema: OUTPUT_SCHEMA });
 }
 
 function renderTemplate(template: CompiledChart['templates'][number], context: TemplateContext): string {

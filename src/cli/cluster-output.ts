@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import { isUnknown, type ClusterView, type OperatorView } from '../actions/cluster-view.ts';
 import { formatTable } from './output.ts';
+import { printable } from './terminal.ts';
 
 export function colourPhase(phase: string): string {
   return phase === 'Running' ? chalk.green(phase) : phase === 'Error' ? chalk.red(phase) : chalk.yellow(phase);
@@ -63,7 +64,7 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
     if (autoscaler) lines.push(`  autoscaler: ${autoscaler}`);
     if (view.phase === 'Running')
       lines.push(`  connect: rayctl session ${view.name} -n ${view.namespace}   # dashboard, Ray Client, Serve`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${printable(lines.join('\n'), { keepColour: true })}\n`);
     if (view.pods.length > 0) {
       const rows = view.pods
         .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'head' ? -1 : 1))
@@ -78,7 +79,9 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
       ? `unknown (${operator.serving.unknown})`
       : operator.serving.map((c) => `${c.name} (${c.namespace})`).join(', ') || 'no clusters yet';
     process.stdout.write(
-      `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
+      printable(
+        `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
+      ),
     );
   }
 }

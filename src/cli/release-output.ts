@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import type { Release } from '../release/model.ts';
 import { formatTime, type OutputFormat } from './output.ts';
+import { printable } from './terminal.ts';
 
 /** What `install`, `upgrade`, `rollback` and `status` print about a release, in Helm's layout. */
 export function printRelease(
@@ -23,7 +24,8 @@ export function printRelease(
   ];
   if (options.manifest) lines.push('MANIFEST:', release.manifest.trimEnd());
   if (options.showNotes !== false && release.info.notes) lines.push('NOTES:', release.info.notes.trimEnd());
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // A release record may come from anyone who could write Secrets: nothing in it drives the terminal.
+  process.stdout.write(`${printable(lines.join('\n'))}\n`);
 }
 
 /** The release for scripts: Helm's JSON field names, without the chart's files. */

@@ -1,3 +1,4 @@
+import { printable } from '../terminal.ts';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { clusterLogs } from '../../logs/cluster-logs.ts';
@@ -57,7 +58,8 @@ export function logsCommand(): Command {
             events: Boolean(flags.events),
             ...(flags.ray ? { ray: flags.ray } : {}),
           },
-          (line) => process.stdout.write(`${line}\n`),
+          // Colours in a pod's log stay (Ray colours its own); other control sequences do not reach the terminal.
+          (line) => process.stdout.write(`${printable(line, { keepColour: true })}\n`),
         );
       } finally {
         ctx.client.close();

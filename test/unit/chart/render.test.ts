@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { toManifest } from '../../../src/chart/render.ts';
+import { objectToYaml, toManifest } from '../../../src/chart/render.ts';
 import { renderRelease } from '../../../src/actions/render.ts';
 import { packageRoot } from '../../../src/paths.ts';
 import { at, chart, find, kindsAndNames, render } from './render-support.ts';
@@ -342,5 +342,15 @@ describe('ownership and the manifest', () => {
     const once = toManifest(renderRelease(chart, { name: 'r', namespace: 'n' }, {}).objects);
     const again = toManifest(renderRelease(chart, { name: 'r', namespace: 'n' }, {}).objects);
     assert.equal(once, again);
+  });
+});
+
+describe('YAML output', () => {
+  it('quotes strings that YAML 1.1 readers (PyYAML, yaml.v2) would read as numbers', () => {
+    for (const text of ['1_000', '0x_1F', '1_0.5', '0b1_01', '012', '1e3', '0x1F', 'yes', 'on', '1:30']) {
+      const line = objectToYaml({ value: text }).trim();
+      assert.equal(line, `value: ${JSON.stringify(text)}`, text);
+    }
+    assert.equal(objectToYaml({ value: 'plain-text_1' }).trim(), 'value: plain-text_1');
   });
 });
