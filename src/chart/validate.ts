@@ -72,7 +72,11 @@ function rayRules(values: Values): string[] {
   for (const [name, podType] of Object.entries(podTypes)) {
     if (!isPlainObject(podType)) continue;
     const path = `podTypes.${name}`;
-    if (!isDnsLabel(kebabCase(name))) {
+    if (!LABEL_VALUE.test(name) || name.length > 63) {
+      problems.push(
+        `${path}: the pod type name is the pods' ray-user-node-type label, so it must be a label value (at most 63 letters, digits, "-", "_", "."), got ${JSON.stringify(name)}`,
+      );
+    } else if (!isDnsLabel(kebabCase(name))) {
       problems.push(
         `${path}: the pod type name becomes "${kebabCase(name)}" in pod names, which must be a DNS label (letters, digits, "-", at most 63)`,
       );

@@ -222,10 +222,16 @@ export function hostileCases(dir: string, namespace: string): HostileCase[] {
       category: 'names',
       what: 'a pod type that is no DNS label',
       args: install('--set', 'podTypes.bad!type.CPU=1', '--set', 'podTypes.bad!type.memory=1Gi'),
-      names: /podTypes\.bad!type: the pod type name becomes/,
+      names: /podTypes\.bad!type: the pod type name is the pods' ray-user-node-type label/,
     },
 
     // Flags.
+    {
+      category: 'names',
+      what: 'a pod type name with a space',
+      args: install('--set', 'podTypes.gpu workers.CPU=1', '--set', 'podTypes.gpu workers.memory=1Gi'),
+      names: /podTypes\.gpu workers: the pod type name is the pods' ray-user-node-type label/,
+    },
     {
       category: 'flags',
       what: '--history-max abc',
