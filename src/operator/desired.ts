@@ -128,19 +128,7 @@ export function currentHeadsOf(cluster: RayCluster, pods: readonly Pod[]): Pod[]
 export function plan(observed: Observed): Plan {
   const { cluster } = observed;
   const problem = specProblem(cluster);
-  if (problem) {
-    return {
-      create: [],
-      delete: [],
-      status: {
-        ...cluster.status,
-        phase: 'Error',
-        reason: problem,
-        observedGeneration: cluster.metadata.generation ?? 0,
-      },
-      notes: [{ reason: 'InvalidSpec', message: problem, warning: true }],
-    };
-  }
+  if (problem) return errorPlan(cluster, problem, [{ reason: 'InvalidSpec', message: problem, warning: true }]);
   const violations = cluster.spec.podTypes.flatMap((t) =>
     podPolicyViolations(t, observed.podPolicy ?? DEFAULT_POD_POLICY),
   );
@@ -289,6 +277,16 @@ function refused(observed: Observed, violations: string[]): Plan {
     lastTransitionTime: before?.status === 'False' ? before.lastTransitionTime : observed.now.toISOString(),
   };
   const isNew = cluster.status?.reason !== reason;
+  return errorPlan(
+    cluster,
+    reason,
+    isNew ? [{ reason: 'PodPolicyViolation', message: violations.join('; '), warning: true }] : [],
+    [...(cluster.status?.conditions ?? []).filter((c) => c.type !== 'PodPolicyAllowed'), condition],
+  );
+}
+
+/** A plan that touches no pod and puts the cluster in phase Error, saying why (and with `conditions`, if given). */
+function errorPlan(cluster: RayCluster, reason: string, notes: Plan['notes'], conditions?: Condition[]): Plan {
   return {
     create: [],
     delete: [],
@@ -297,9 +295,9 @@ function refused(observed: Observed, violations: string[]): Plan {
       phase: 'Error',
       reason,
       observedGeneration: cluster.metadata.generation ?? 0,
-      conditions: [...(cluster.status?.conditions ?? []).filter((c) => c.type !== 'PodPolicyAllowed'), condition],
+      ...(conditions ? { conditions } : {}),
     },
-    notes: isNew ? [{ reason: 'PodPolicyViolation', message: violations.join('; '), warning: true }] : [],
+    notes,
   };
 }
 
