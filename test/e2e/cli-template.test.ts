@@ -29,7 +29,17 @@ describe('rayctl template', () => {
     assert.equal(code, 0);
     assert.deepEqual(
       docs(stdout).map((o) => o.kind),
-      ['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Deployment'],
+      [
+        'ServiceAccount',
+        'ConfigMap',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Role',
+        'RoleBinding',
+        'ValidatingAdmissionPolicy',
+        'ValidatingAdmissionPolicyBinding',
+        'Deployment',
+      ],
     );
   });
 
@@ -101,6 +111,8 @@ describe('rayctl template', () => {
     assert.deepEqual(readdirSync(join(out, 'ray', 'templates')).sort(), [
       'operator-bundle.yaml',
       'operator-deployment.yaml',
+      'operator-leader-election.yaml',
+      'operator-pod-policy.yaml',
       'operator-rbac.yaml',
       'operator-serviceaccount.yaml',
       'raycluster.yaml',

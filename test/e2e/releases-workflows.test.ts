@@ -203,6 +203,10 @@ describe('workflow 2: the operator comes with the first cluster', () => {
       'kind: ConfigMap',
       'kind: ClusterRole',
       'kind: ClusterRoleBinding',
+      'kind: Role',
+      'kind: RoleBinding',
+      'kind: ValidatingAdmissionPolicy',
+      'kind: ValidatingAdmissionPolicyBinding',
       'kind: Deployment',
       'kind: RayCluster',
     ]);
