@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeObject, type KubeObject } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
+import { KubeError } from '../kube/errors.ts';
+import { isTransient } from '../kube/retry.ts';
 import { podBlockers, podsSelector, type PodState } from './blockers.ts';
 import type { ReleaseContext } from './context.ts';
 
@@ -70,16 +72,29 @@ export async function waitForReady(
   const deadline = started + timeoutMs;
   const pending = objects.filter((o) => readinessOf(o));
   let blockers: string[] = [];
+  let transient = 0;
   for (let poll = 0; ; poll++) {
     const notReady: KubeObject[] = [];
     const reasons: string[] = [];
-    for (const object of pending) {
-      const why = readinessOf(object)!(await ctx.objects.get(object));
-      if (why) {
-        notReady.push(object);
-        reasons.push(`${describeObject(object)}: ${why}`);
+    try {
+      for (const object of pending) {
+        const why = readinessOf(object)!(await ctx.objects.get(object));
+        if (why) {
+          notReady.push(object);
+          reasons.push(`${describeObject(object)}: ${why}`);
+        }
       }
+    } catch (err) {
+      // The client has retried already; an API server that stays away for longer (a restart, an upgrade) is waited
+      // out until the deadline, as the objects themselves are.
+      if (!(err instanceof KubeError && isTransient(err.status)) || Date.now() > deadline) throw err;
+      transient++;
+      ctx.progress.waiting(`the API server did not answer (${err.message}); still waiting (${transient} so far)`);
+      await sleep(POLL_MS);
+      continue;
     }
+    if (transient > 0) ctx.progress.info(`waited out ${transient} failed reads from the API server`);
+    transient = 0;
     if (notReady.length === 0) {
       ctx.progress.doneWaiting();
       return;

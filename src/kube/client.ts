@@ -4,6 +4,7 @@ import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
 import { loadKubeconfig } from './kubeconfig.ts';
+import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
 
 export interface ConnectOptions {
   kubeconfig?: string;
@@ -32,7 +33,6 @@ interface Status {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const MAX_ATTEMPTS = 5;
 
 /**
  * The one way rayctl talks to an API server. @kubernetes/client-node reads the kubeconfig and supplies credentials
@@ -88,24 +88,55 @@ export class KubeClient {
     );
   }
 
-  /** Sends one request and returns the parsed JSON body; error statuses become a KubeError naming the call. */
+  /**
+   * Sends one request and returns the parsed JSON body; error statuses become a KubeError naming the call.
+   * Transient failures are retried by the retry policy (retry.ts): idempotent calls on resets, timeouts and 5xx,
+   * any call on a refused connection or a 429, waiting as the server's Retry-After says or with jittered back-off.
+   */
   async request<T>(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra = {}): Promise<T> {
+    const idempotent = isIdempotent(method, extra.contentType);
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      const response = await this.send(method, path, call, extra);
-      const text = await readBody(response);
+      let response: IncomingMessage;
+      let text: string;
+      try {
+        response = await this.send(method, path, call, extra);
+        text = await readBody(response);
+      } catch (err) {
+        // send() fails with the KubeError of an unreachable server; reading the body, with the socket's own error.
+        const failure = err instanceof KubeError ? err : this.unreachable(call, err as NodeJS.ErrnoException);
+        const code = (failure.cause as NodeJS.ErrnoException | undefined)?.code;
+        const outcome = { networkError: code ?? 'unknown' };
+        if (!shouldRetry(outcome, attempt, idempotent, this.retryPolicy)) throw failure;
+        await this.backOff(method, path, outcome, attempt, code ?? 'network error');
+        continue;
+      }
       const status = response.statusCode ?? 0;
       if (this.debug)
         process.stderr.write(`api: ${method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms\n`);
-      // 429: API priority and fairness, or a just-created CRD that is not served yet; the server says when to retry.
-      if (status === 429 && attempt < MAX_ATTEMPTS) {
-        const retryAfter = Number(response.headers['retry-after'] ?? 1);
-        await sleep(Math.min(Number.isFinite(retryAfter) ? retryAfter : 1, 5) * 1000);
+      const retryAfter = response.headers['retry-after'];
+      const outcome = { status, ...(retryAfter === undefined ? {} : { retryAfterSeconds: Number(retryAfter) }) };
+      if (status >= 400 && shouldRetry(outcome, attempt, idempotent, this.retryPolicy)) {
+        await this.backOff(method, path, outcome, attempt, `HTTP ${status}`);
         continue;
       }
       if (status >= 400) throw this.errorFor(call, status, text);
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
+  }
+
+  /** Calls sent again so far: `--debug` reports them, and so does `install --wait` when it had to. */
+  retries = 0;
+  private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY;
+
+  private async backOff(method: string, path: string, outcome: Outcome, attempt: number, why: string): Promise<void> {
+    const delay = retryDelayMs(outcome, attempt, this.retryPolicy, Math.random);
+    this.retries++;
+    if (this.debug)
+      process.stderr.write(
+        `api: ${method} ${path} failed (${why}); retry ${attempt}/${this.retryPolicy.maxAttempts - 1} in ${delay} ms\n`,
+      );
+    await sleep(delay);
   }
 
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
@@ -135,6 +166,7 @@ export class KubeClient {
   }
 
   close(): void {
+    if (this.debug && this.retries > 0) process.stderr.write(`api: ${this.retries} calls were sent again in all\n`);
     this.agent?.destroy();
   }
 
@@ -242,13 +274,16 @@ export class KubeClient {
           : err.code === 'ETIMEDOUT'
             ? 'timed out'
             : err.message;
-    return new KubeError(
+    const error = new KubeError(
       `cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}") to ${describeCall(call)}: ${why}`,
       call,
       0,
       'Unreachable',
       'is the cluster running? check `kubectl cluster-info`, or choose another --kubeconfig / --kube-context',
     );
+    // The network error itself, for the retry policy.
+    error.cause = err;
+    return error;
   }
 }
 

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
+import { isAlreadyExists, isConflict, isNotFound, KubeError } from '../kube/errors.ts';
+import { isTransient } from '../kube/retry.ts';
 import { decodeRelease, encodeRelease, OWNER, OWNER_LABEL, releaseLabels, SECRET_TYPE, secretName } from './codec.ts';
 import type { Release, ReleaseStatus } from './model.ts';
 import { revisionChanged, revisionTaken, type ReleaseStore, type Scope, type StoredRevision } from './store.ts';
@@ -42,7 +43,8 @@ export class ReleaseStorage implements ReleaseStore {
     }
   }
 
-  async create(release: Release): Promise<StoredRevision> {
+  /** `attempts`: how often a create whose outcome is unknown is tried again after reading (see below). */
+  async create(release: Release, attempts = 3): Promise<StoredRevision> {
     const name = secretName(release.name, release.version);
     const createdAt = unixSeconds();
     try {
@@ -54,10 +56,15 @@ export class ReleaseStorage implements ReleaseStore {
       );
       return { release, resourceVersion: created.metadata.resourceVersion ?? '', createdAt };
     } catch (err) {
-      if (isAlreadyExists(err)) {
-        throw revisionTaken(release);
-      }
-      throw err;
+      if (isAlreadyExists(err)) throw revisionTaken(release);
+      if (!(err instanceof KubeError && isTransient(err.status))) throw err;
+      // The connection broke after the request left: the Secret may exist. A create is not sent again blindly:
+      // read, then decide. Ours (the same record) is success; someone else's is a conflict; none, create again.
+      const stored = await this.get(release.name, release.namespace, release.version);
+      if (stored && JSON.stringify(stored.release) === JSON.stringify(release)) return stored;
+      if (stored) throw revisionTaken(release);
+      if (attempts <= 1) throw err;
+      return this.create(release, attempts - 1);
     }
   }
 
