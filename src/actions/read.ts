@@ -2,7 +2,7 @@ import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
 import { RayClusterApi } from '../operator/api.ts';
 import type { RayCluster } from '../operator/types.ts';
-import { latest } from '../release/history.ts';
+import { latest, ReleaseNotFoundError } from '../release/history.ts';
 import type { Release, ReleaseStatus } from '../release/model.ts';
 import type { Scope } from '../release/store.ts';
 import type { ActionContext, ReleaseContext } from './context.ts';
@@ -27,10 +27,7 @@ export async function readRevision(ctx: ActionContext, ref: ReleaseRef, version?
 export async function readHistory(ctx: ActionContext, ref: ReleaseRef): Promise<Release[]> {
   const history = (await ctx.storage.history(ref.name, ref.namespace)).map((r) => r.release);
   if (history.length === 0) {
-    throw new UserError(
-      `release "${ref.name}" not found in namespace "${ref.namespace}"`,
-      'list releases with `rayctl list -A`',
-    );
+    throw new ReleaseNotFoundError(ref);
   }
   return history;
 }

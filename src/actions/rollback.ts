@@ -1,6 +1,6 @@
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest } from '../release/history.ts';
+import { assertNoOperationInProgress, lastDeployed, latest, ReleaseNotFoundError } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { ReleaseContext } from './context.ts';
 import { restore, type TransitionOptions } from './transition.ts';
@@ -18,11 +18,7 @@ export async function rollbackTo(
   const history = await ctx.storage.history(ref.name, ref.namespace);
   const releases = history.map((r) => r.release);
   const last = latest(releases);
-  if (!last)
-    throw new UserError(
-      `release "${ref.name}" not found in namespace "${ref.namespace}"`,
-      'list releases with `rayctl list -A`',
-    );
+  if (!last) throw new ReleaseNotFoundError(ref);
   // A pending latest revision is what a rollback resolves; anything else in progress must finish first.
   const resolvingPending = isPending(last.info.status);
   if (!resolvingPending) assertNoOperationInProgress(releases);

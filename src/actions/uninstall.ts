@@ -4,7 +4,7 @@ import { describeObject, type KubeObject, type ReleaseRef } from '../chart/objec
 import { UserError } from '../errors.ts';
 import { clusterPodSelector } from '../operator/labels.ts';
 import { RAYCLUSTER_API } from '../operator/types.ts';
-import { latest } from '../release/history.ts';
+import { latest, ReleaseNotFoundError } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ReleaseContext } from './context.ts';
 import { deleteObjects } from './deploy.ts';
@@ -33,12 +33,7 @@ export async function uninstall(
   const history = await ctx.storage.history(name, namespace);
   const lastStored = history.at(-1);
   const last = latest(history.map((r) => r.release));
-  if (!lastStored || !last) {
-    throw new UserError(
-      `release "${name}" not found in namespace "${namespace}"`,
-      'list releases with `rayctl list -A`',
-    );
-  }
+  if (!lastStored || !last) throw new ReleaseNotFoundError(request.release);
   if (last.info.status === 'uninstalled') {
     if (!request.keepHistory) {
       for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);

@@ -1,8 +1,13 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { Values } from '../chart/tree.ts';
 import { mergeValues } from '../chart/values.ts';
-import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest, nextVersion } from '../release/history.ts';
+import {
+  assertNoOperationInProgress,
+  lastDeployed,
+  latest,
+  nextVersion,
+  ReleaseNotFoundError,
+} from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
 import type { StoredRevision } from '../release/store.ts';
 import type { ReleaseContext } from './context.ts';
@@ -20,9 +25,6 @@ export interface UpgradeRequest extends DeployRequest {
   /** Mark a pending revision left by a killed command failed, then upgrade. */
   recover: boolean;
 }
-
-/** The release to upgrade has no revision, or only an uninstalled one: `upgrade --install` installs it instead. */
-export class ReleaseNotFoundError extends UserError {}
 
 /** Helm 3's value rules: --reuse-values merges over the last values, --reset-values drops them, and with neither
  * an upgrade that sets nothing keeps the last values. */
@@ -44,7 +46,7 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
   const last = latest(releases);
   if (!last || last.info.status === 'uninstalled') {
     throw new ReleaseNotFoundError(
-      `release "${release.name}" not found in namespace "${release.namespace}"`,
+      release,
       `install it with \`rayctl install ${release.name} -n ${release.namespace}\`, or add --install`,
     );
   }

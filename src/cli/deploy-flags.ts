@@ -18,6 +18,7 @@ export interface DeployFlags extends ValuesFlags {
   wait?: boolean;
   timeout: string;
   atomic?: boolean;
+  rollbackOnFailure?: boolean;
   dryRun?: string | boolean;
   description?: string;
   skipCrds?: boolean;
@@ -34,6 +35,7 @@ export function addDeployOptions(command: Command): Command {
     .option('--wait', 'wait until the operator Deployment is available and the RayCluster is Running')
     .option('--timeout <duration>', 'how long --wait waits (e.g. 90s, 5m)', '5m')
     .option('--atomic', 'on failure, undo the change (uninstall a new release, roll back an upgrade); implies --wait')
+    .option('--rollback-on-failure', "helm 4's name for --atomic")
     .addOption(
       new Option(
         '--dry-run [mode]',
@@ -61,9 +63,9 @@ export function deployOptions(flags: DeployFlags): {
     throw new UsageError(`--dry-run "${dryRun}" is not a mode`, 'use --dry-run, --dry-run=client or --dry-run=server');
   }
   return {
-    wait: Boolean(flags.wait || flags.atomic),
+    wait: Boolean(flags.wait || flags.atomic || flags.rollbackOnFailure),
     timeoutMs: parseDuration(flags.timeout),
-    atomic: Boolean(flags.atomic),
+    atomic: Boolean(flags.atomic || flags.rollbackOnFailure),
     dryRun,
     historyMax: parseHistoryMax(flags.historyMax),
   };

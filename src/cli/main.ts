@@ -1,3 +1,4 @@
+import { debugRequested } from './global-flags.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { packageVersion } from '../paths.ts';
@@ -77,7 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    return exitCodeFor(err, argv.includes('--debug'));
+    return exitCodeFor(err, debugRequested(argv));
   }
 }
 

@@ -1,6 +1,13 @@
 import { UserError } from '../errors.ts';
 import { isPending, type Release } from './model.ts';
 
+/** No revision of the release exists (for upgrade: none but an uninstalled one); `--install`, `--ignore-not-found` act on it. */
+export class ReleaseNotFoundError extends UserError {
+  constructor(ref: { name: string; namespace: string }, hint = 'list releases with `rayctl list -A`') {
+    super(`release "${ref.name}" not found in namespace "${ref.namespace}"`, hint);
+  }
+}
+
 /** The revision after the newest one (1 for a new release). */
 export function nextVersion(history: readonly Release[]): number {
   return history.reduce((max, r) => Math.max(max, r.version), 0) + 1;

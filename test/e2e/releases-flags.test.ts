@@ -9,7 +9,7 @@ const cluster = await testCluster();
 const client = adminFor(cluster);
 const rayctl = rayctlOn(cluster);
 const ns = await tempNamespace(cluster, 'flags');
-cleanupReleases(cluster, () => ['up', 'bad', 'nocrd', 'owned'].map((name) => ({ name, namespace: ns })));
+cleanupReleases(cluster, () => ['up', 'bad', 'nocrd', 'owned', 'habits'].map((name) => ({ name, namespace: ns })));
 
 const ok = async (args: string[]) => {
   const result = await rayctl(['-n', ns, ...args]);
@@ -101,5 +101,32 @@ describe('release command flags', () => {
         name,
       );
     }
+  });
+
+  it("helm's habits: HELM_NAMESPACE, uninstall --ignore-not-found, rollback 0, --rollback-on-failure", async () => {
+    const helmish = await rayctl(['install', 'habits', '--cluster-only'], { HELM_NAMESPACE: ns });
+    assert.equal(helmish.code, 0, helmish.stderr);
+    await ok(['upgrade', 'habits', '--reuse-values', '--min-workers', 'rayWorkerType=0']);
+    assert.match((await ok(['rollback', 'habits', '0'])).stdout, /REVISION: 3\n[\s\S]*DESCRIPTION: Rollback to 1/);
+
+    // --rollback-on-failure is --atomic: a failed upgrade (nothing makes the cluster Running) is rolled back.
+    const failed = await rayctl([
+      '-n',
+      ns,
+      'upgrade',
+      'habits',
+      '--reuse-values',
+      '--rollback-on-failure',
+      '--timeout',
+      '1s',
+    ]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /rolling back to revision 3/);
+
+    await ok(['uninstall', 'habits']);
+    const missing = await rayctl(['-n', ns, 'uninstall', 'habits']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /release "habits" not found/);
+    assert.match((await ok(['uninstall', 'habits', '--ignore-not-found'])).stdout, /not found: nothing to uninstall/);
   });
 });

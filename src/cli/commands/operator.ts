@@ -68,9 +68,11 @@ Examples:
     )
     .action(async (flags: Omit<OperatorFlags, 'namespace' | 'kubeconfig' | 'context' | 'debug'>, cmd: Command) => {
       const global = globalFlags(cmd);
+      // Only -n itself narrows the operator to a namespace: a HELM_NAMESPACE left in the shell must not.
+      const namespace = cmd.optsWithGlobals<{ namespace?: string }>().namespace;
       const options = operatorOptions({
         ...flags,
-        ...(global.namespace ? { namespace: global.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
         ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}),
         ...(global.kubeContext ? { context: global.kubeContext } : {}),
         debug: Boolean(global.debug),

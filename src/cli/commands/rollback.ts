@@ -29,8 +29,8 @@ export function rollbackCommand(): Command {
         cmd: Command,
       ) => {
         checkReleaseName(name);
-        if (revision !== undefined && !/^[1-9]\d*$/.test(revision))
-          throw new UsageError(`revision "${revision}" must be a positive whole number`);
+        if (revision !== undefined && !/^(0|[1-9]\d{0,8})$/.test(revision))
+          throw new UsageError(`revision "${revision}" must be a whole number (0: the previous revision, as in helm)`);
         const options = {
           wait: Boolean(flags.wait),
           timeoutMs: parseDuration(flags.timeout),
@@ -42,7 +42,7 @@ export function rollbackCommand(): Command {
           const release = await rollbackTo(
             ctx,
             { name, namespace },
-            revision === undefined ? undefined : Number(revision),
+            revision === undefined || revision === '0' ? undefined : Number(revision),
             options,
           );
           printRelease(release, flags.output, { showNotes: false });

@@ -1,3 +1,4 @@
+import { ReleaseNotFoundError } from '../../release/history.ts';
 import { Command } from 'commander';
 import { uninstall } from '../../actions/uninstall.ts';
 import { describeObject } from '../../chart/objects.ts';
@@ -12,6 +13,7 @@ interface UninstallFlags {
   deleteCrds?: boolean;
   cascade?: boolean;
   force?: boolean;
+  ignoreNotFound?: boolean;
 }
 
 export function uninstallCommand(): Command {
@@ -31,6 +33,7 @@ export function uninstallCommand(): Command {
       'also delete the RayCluster CRD (refused while other releases have RayClusters, unless --force)',
     )
     .option('--cascade', "first uninstall the cluster releases this release's operator serves, waiting for their pods")
+    .option('--ignore-not-found', 'a release that does not exist is not an error (as helm 3.13+)')
     .option(
       '--force',
       "uninstall even if that leaves RayClusters without an operator, or deletes other releases' RayClusters with the CRD",
@@ -48,7 +51,7 @@ Examples ("Running multiple Ray clusters", clean up):
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
         for (const name of names) {
-          const { kept } = await uninstall(ctx, {
+          const uninstalled = await uninstall(ctx, {
             release: { name, namespace },
             keepHistory: Boolean(flags.keepHistory),
             wait: Boolean(flags.wait),
@@ -56,8 +59,15 @@ Examples ("Running multiple Ray clusters", clean up):
             deleteCrds: Boolean(flags.deleteCrds),
             cascade: Boolean(flags.cascade),
             force: Boolean(flags.force),
+          }).catch((err: unknown) => {
+            if (flags.ignoreNotFound && err instanceof ReleaseNotFoundError) return undefined;
+            throw err;
           });
-          for (const object of kept)
+          if (!uninstalled) {
+            process.stdout.write(`release "${name}" not found: nothing to uninstall\n`);
+            continue;
+          }
+          for (const object of uninstalled.kept)
             process.stdout.write(`kept ${describeObject(object)} (helm.sh/resource-policy: keep)\n`);
           process.stdout.write(`release "${name}" uninstalled\n`);
         }

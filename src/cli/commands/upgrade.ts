@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { install } from '../../actions/install.ts';
-import { ReleaseNotFoundError, upgrade } from '../../actions/upgrade.ts';
+import { upgrade } from '../../actions/upgrade.ts';
+import { ReleaseNotFoundError } from '../../release/history.ts';
 import { checkReleaseName } from '../../release/names.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { addDeployOptions, deployOptions, deployRequest, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
