@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { encodeRelease } from '../../src/release/codec.ts';
-import type { Release } from '../../src/release/model.ts';
+import { releaseRecord } from '../fixtures/release.ts';
 import { eventually, testCluster, tempNamespace } from './support/cluster.ts';
 import { adminFor, cleanupReleases, rayctlOn, releaseSecrets, tool } from './support/releases.ts';
 import { RAYCTL_BIN } from './support/run-rayctl.ts';
@@ -239,29 +239,7 @@ describe('corrupt release records', () => {
     // 64 MiB of zeros, gzipped: 64 KiB in the Secret, past rayctl's decoding cap once inflated.
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }).toString('base64');
     await client.json('POST', `/api/v1/namespaces/${corruptNs}/secrets`, record('bomb', bomb));
-    const fine: Release = {
-      name: 'fine',
-      namespace: corruptNs,
-      version: 1,
-      info: {
-        first_deployed: '',
-        last_deployed: '',
-        deleted: '',
-        description: 'written by the test',
-        status: 'deployed',
-        notes: '',
-      },
-      chart: {
-        metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0' },
-        lock: null,
-        templates: [],
-        values: {},
-        files: [],
-      },
-      config: {},
-      manifest: '',
-      hooks: [],
-    };
+    const fine = releaseRecord({ name: 'fine', namespace: corruptNs, status: 'deployed' });
     await client.json('POST', `/api/v1/namespaces/${corruptNs}/secrets`, record('fine', encodeRelease(fine)));
 
     const listed = await rayctl(['list', '-A', '-o', 'json']);

@@ -266,7 +266,7 @@ export function hostileCases(dir: string, namespace: string): HostileCase[] {
       category: 'flags',
       what: 'rollback to revision abc',
       args: ['rollback', 'victim', 'abc'],
-      names: /revision "abc" must be a positive whole number/,
+      names: /revision "abc" must be a whole number/,
     },
     {
       category: 'flags',

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type RetryPolicy } from '../../../src/kube/retry.ts';
 import { ReleaseStorage } from '../../../src/release/storage.ts';
-import type { Release } from '../../../src/release/model.ts';
+import { releaseRecord } from '../../fixtures/release.ts';
 
 const POLICY: RetryPolicy = { maxAttempts: 4, baseMs: 100, capMs: 1_000 };
 
@@ -127,29 +127,7 @@ describe('the client against a flaky API server', () => {
       json(res, 404, { kind: 'Status', reason: 'NotFound', code: 404 });
     });
     const client = await KubeClient.connect({ kubeconfig });
-    const release = {
-      name: 'r',
-      namespace: 'ray',
-      version: 1,
-      info: {
-        first_deployed: '',
-        last_deployed: '',
-        deleted: '',
-        description: 'd',
-        status: 'pending-install',
-        notes: '',
-      },
-      chart: {
-        metadata: { apiVersion: 'v2', name: 'ray', version: '0.1.0' },
-        lock: null,
-        templates: [],
-        values: {},
-        files: [],
-      },
-      config: {},
-      manifest: '',
-      hooks: [],
-    } as Release;
+    const release = releaseRecord({ name: 'r', namespace: 'ray', status: 'pending-install' });
     const stored = await new ReleaseStorage(client).create(release);
     assert.equal(posts, 1, 'sent once');
     assert.equal(stored.resourceVersion, '7');
