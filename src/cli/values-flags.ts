@@ -96,7 +96,8 @@ export const MAX_VALUES_FILE_BYTES = 8 * 1024 * 1024;
 export function readValuesInput(path: string): string {
   let bytes: Buffer;
   try {
-    if (path !== '-' && statSync(path).isFile() && statSync(path).size > MAX_VALUES_FILE_BYTES)
+    const stat = path === '-' ? undefined : statSync(path);
+    if (stat?.isFile() && stat.size > MAX_VALUES_FILE_BYTES)
       throw new UserError(
         `${path} is larger than ${MAX_VALUES_FILE_BYTES / 1024 / 1024} MiB, the limit for values files`,
       );

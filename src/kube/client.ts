@@ -42,6 +42,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class KubeClient {
   /** Keep-alive: a command makes many calls and one TLS handshake serves them all. Made on first use. */
   private agent: Agent | undefined;
+  /** Calls sent again so far, for `--debug`. */
+  retries = 0;
+  private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY;
 
   private constructor(
     /** Adds TLS material and authentication to one request's options. */
@@ -124,10 +127,6 @@ export class KubeClient {
       return (text === '' ? undefined : JSON.parse(text)) as T;
     }
   }
-
-  /** Calls sent again so far: `--debug` reports them, and so does `install --wait` when it had to. */
-  retries = 0;
-  private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY;
 
   private async backOff(method: string, path: string, outcome: Outcome, attempt: number, why: string): Promise<void> {
     const delay = retryDelayMs(outcome, attempt, this.retryPolicy, Math.random);
