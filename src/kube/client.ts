@@ -3,7 +3,8 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
-import { loadKubeconfig } from './kubeconfig.ts';
+import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
+import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
 
 export interface ConnectOptions {
@@ -11,6 +12,12 @@ export interface ConnectOptions {
   context?: string;
   /** Log each API call (method, path, status, milliseconds) to stderr, as `--debug` asks. */
   debug?: boolean;
+  /** The global `--kube-*` flags over the kubeconfig's context (kubeconfig.ts). */
+  overrides?: KubeconfigOverrides;
+  /** Calls a second, after the burst: the client-side rate limit (rate-limit.ts). 0 or absent: DEFAULT_QPS. */
+  qps?: number;
+  /** Calls that may go at once before the limit applies. 0 or absent: DEFAULT_BURST. */
+  burst?: number;
 }
 
 export interface RequestOptionsExtra {
@@ -54,7 +61,9 @@ export class KubeClient {
     readonly server: string,
     /** The context's namespace, or "default": where a command works without -n. */
     readonly defaultNamespace: string,
-    private readonly debug = false,
+    private readonly debug: boolean,
+    /** Taken before every call (and every retry); a watch or log stream takes one when it opens. */
+    readonly limiter: TokenBucket,
   ) {}
 
   /**
@@ -63,13 +72,15 @@ export class KubeClient {
    */
   static async connect(options: ConnectOptions = {}): Promise<KubeClient> {
     const config = loadKubeconfig(options);
+    const limiter = new TokenBucket(options.qps || DEFAULT_QPS, options.burst || DEFAULT_BURST);
+    const debug = Boolean(options.debug);
     if (!config.delegate) {
       const authenticate = (request: RequestOptions & Record<string, unknown>) => {
         Object.assign(request, config.tls);
         request.headers = { ...(request.headers as Record<string, string>), ...config.authHeaders() };
         return Promise.resolve();
       };
-      return new KubeClient(authenticate, config.contextName, config.server, config.namespace, options.debug);
+      return new KubeClient(authenticate, config.contextName, config.server, config.namespace, debug, limiter);
     }
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
@@ -82,12 +93,19 @@ export class KubeClient {
       else process.env.KUBECONFIG = previous;
     }
     kc.setCurrentContext(config.delegate.context);
+    const over = config.delegate.over;
     return new KubeClient(
-      (request) => kc.applyToHTTPSOptions(request),
+      async (request) => {
+        await kc.applyToHTTPSOptions(request);
+        if (!over) return;
+        Object.assign(request, over.tls);
+        request.headers = { ...(request.headers as Record<string, string>), ...over.headers };
+      },
       config.contextName,
       config.server,
       config.namespace,
-      options.debug,
+      debug,
+      limiter,
     );
   }
 
@@ -99,6 +117,7 @@ export class KubeClient {
   async request<T>(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra = {}): Promise<T> {
     const idempotent = isIdempotent(method, extra.contentType);
     for (let attempt = 1; ; attempt++) {
+      const waited = await this.limiter.take();
       const started = performance.now();
       let response: IncomingMessage;
       let text: string;
@@ -116,7 +135,9 @@ export class KubeClient {
       }
       const status = response.statusCode ?? 0;
       if (this.debug)
-        process.stderr.write(`api: ${method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms\n`);
+        process.stderr.write(
+          `api: ${method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms${waited > 0 ? ` (after ${waited.toFixed(0)} ms for the rate limit)` : ''}\n`,
+        );
       const retryAfter = response.headers['retry-after'];
       const outcome = { status, ...(retryAfter === undefined ? {} : { retryAfterSeconds: Number(retryAfter) }) };
       if (status >= 400 && shouldRetry(outcome, attempt, idempotent, this.retryPolicy)) {
@@ -140,6 +161,7 @@ export class KubeClient {
 
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
   async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<IncomingMessage> {
+    await this.limiter.take();
     const started = performance.now();
     const response = await this.send('GET', path, call, { query, timeoutMs: 0 });
     const status = response.statusCode ?? 0;
@@ -156,6 +178,7 @@ export class KubeClient {
     path: string,
     query: RequestOptionsExtra['query'] = {},
   ): Promise<{ url: URL; options: RequestOptions & Record<string, unknown> }> {
+    await this.limiter.take();
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query ?? {}))
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -166,6 +189,10 @@ export class KubeClient {
 
   close(): void {
     if (this.debug && this.retries > 0) process.stderr.write(`api: ${this.retries} calls were sent again in all\n`);
+    if (this.debug && this.limiter.throttled > 0)
+      process.stderr.write(
+        `api: ${this.limiter.throttled} calls waited ${Math.round(this.limiter.waitedMs)} ms in all for the client-side rate limit (--qps ${this.limiter.qps}, --burst-limit ${this.limiter.burst})\n`,
+      );
     this.agent?.destroy();
   }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
-import { UserError } from '../errors.ts';
+import { UsageError, UserError } from '../errors.ts';
 
 /** TLS settings for the connection to one API server. */
 export interface TlsOptions {
@@ -22,7 +22,12 @@ export interface ResolvedKubeconfig {
   /** Headers that authenticate each request (Authorization, Impersonate-*), re-read per request so rotated tokens work. */
   authHeaders(): Record<string, string | string[]>;
   /** Auth that only @kubernetes/client-node implements (exec plugins, auth-provider): the files to hand it. */
-  delegate?: { files: string[]; context: string };
+  delegate?: {
+    files: string[];
+    context: string;
+    /** What the global flags put over client-node's request options. */
+    over?: { tls: Partial<TlsOptions>; headers: Record<string, string | string[]> };
+  };
 }
 
 interface NamedEntry<T> {
@@ -69,13 +74,38 @@ interface ContextEntry {
 const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
+ * What the global flags (helm's `--kube-*`) put over the kubeconfig's context, as client-go's ConfigOverrides do
+ * for kubectl: a token replaces the user's credentials, a server the cluster's, a CA file or insecure the cluster's
+ * TLS verification; as-user/as-group replace the user's impersonation.
+ */
+export interface KubeconfigOverrides {
+  /** --kube-as-user: Impersonate-User. */
+  asUser?: string;
+  /** --kube-as-group (repeatable): Impersonate-Group. */
+  asGroups?: readonly string[];
+  /** --kube-token: a bearer token, instead of the user's certificate, token, password or exec plugin. */
+  token?: string;
+  /** --kube-apiserver: the API server's URL (host:port means https://host:port). */
+  server?: string;
+  /** --kube-ca-file: the CA that signs the server's certificate, instead of the cluster's. */
+  caFile?: string;
+  /** --kube-insecure-skip-tls-verify: do not verify the server's certificate. */
+  insecureSkipTlsVerify?: boolean;
+  /** --kube-tls-server-name: the name the server's certificate must carry. */
+  tlsServerName?: string;
+}
+
+/**
  * Loads the kubeconfig as kubectl does: --kubeconfig, else every file of $KUBECONFIG (first one wins per entry),
  * else ~/.kube/config, else the in-cluster service account. Says what is missing instead of falling back to
  * localhost:8080 as @kubernetes/client-node would.
  */
-export function loadKubeconfig(options: { kubeconfig?: string; context?: string } = {}): ResolvedKubeconfig {
+export function loadKubeconfig(
+  options: { kubeconfig?: string; context?: string; overrides?: KubeconfigOverrides } = {},
+): ResolvedKubeconfig {
+  const overrides = checkOverrides(options.overrides ?? {});
   const files = kubeconfigFiles(options.kubeconfig);
-  if (files === 'in-cluster') return inCluster();
+  if (files === 'in-cluster') return applyOverrides(inCluster(), overrides);
   const loaded = files.map(readKubeconfig);
   const find = <T>(key: 'clusters' | 'users' | 'contexts', name: string): T | undefined => {
     for (const file of loaded) {
@@ -95,16 +125,19 @@ export function loadKubeconfig(options: { kubeconfig?: string; context?: string 
         : 'the kubeconfig defines no contexts',
     );
   }
-  const cluster = context.cluster ? find<ClusterEntry & { __dir: string }>('clusters', context.cluster) : undefined;
-  if (!cluster?.server) throw new UserError(`kubeconfig context "${contextName}" names no cluster with a server`);
-  const user = (context.user ? find<UserEntry & { __dir: string }>('users', context.user) : undefined) ?? { __dir: '' };
+  const found = context.cluster ? find<ClusterEntry & { __dir: string }>('clusters', context.cluster) : undefined;
+  if (!found?.server && !overrides.server)
+    throw new UserError(`kubeconfig context "${contextName}" names no cluster with a server`);
+  const foundUser = context.user ? find<UserEntry & { __dir: string }>('users', context.user) : undefined;
+  const cluster = overrideCluster(found ?? { __dir: '' }, overrides);
+  const user = overrideUser(foundUser ?? { __dir: '' }, overrides);
   const where = { cluster: `kubeconfig cluster "${context.cluster}"`, user: `kubeconfig user "${context.user}"` };
   checkTls(cluster, user, where);
-  const server = cluster.server.replace(/\/+$/, '');
-  checkProxy(cluster, server, where.cluster);
+  const server = (overrides.server ?? cluster.server!).replace(/\/+$/, '');
+  checkProxy(cluster, server, overrides.server ? '--kube-apiserver' : where.cluster);
   const tls: TlsOptions = {
     rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
-    ...optional('ca', bytes(cluster, 'certificate-authority', cluster.__dir, where.cluster)),
+    ...optional('ca', overrides.ca ?? bytes(cluster, 'certificate-authority', cluster.__dir, where.cluster)),
     ...optional('cert', bytes(user, 'client-certificate', user.__dir, where.user)),
     ...optional('key', bytes(user, 'client-key', user.__dir, where.user)),
     ...optional('servername', cluster['tls-server-name']),
@@ -117,9 +150,153 @@ export function loadKubeconfig(options: { kubeconfig?: string; context?: string 
     authHeaders: () => authHeaders(user, where.user),
   };
   if (user.exec !== undefined || user['auth-provider'] !== undefined) {
-    resolved.delegate = { files: loaded.map((f) => f.path), context: contextName };
+    const over = delegateOverrides(overrides);
+    resolved.delegate = { files: loaded.map((f) => f.path), context: contextName, ...(over ? { over } : {}) };
   }
   return resolved;
+}
+
+/** The overrides checked, with the CA file's bytes. */
+type CheckedOverrides = KubeconfigOverrides & { ca?: Buffer };
+
+/** The flags' own mistakes, refused before the kubeconfig is read and before anything is sent. */
+function checkOverrides(overrides: KubeconfigOverrides): CheckedOverrides {
+  if (overrides.caFile !== undefined && overrides.insecureSkipTlsVerify) {
+    throw new UsageError(
+      '--kube-ca-file and --kube-insecure-skip-tls-verify cannot both be given: one verifies the server with that CA, the other not at all (kubectl refuses this too)',
+      'keep --kube-ca-file to verify the server',
+    );
+  }
+  const checked: CheckedOverrides = { ...overrides };
+  if (overrides.caFile !== undefined) {
+    checked.ca = readFile(overrides.caFile, '--kube-ca-file');
+    // Node would take any bytes and fail only at the handshake, with a message that does not name the file.
+    if (!checked.ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UserError(`--kube-ca-file: ${overrides.caFile} holds no PEM certificate`);
+  }
+  if (overrides.server !== undefined) checked.server = apiServerUrl(overrides.server);
+  for (const [flag, value] of [
+    ['--kube-as-user', overrides.asUser],
+    ['--kube-token', overrides.token],
+    ['--kube-tls-server-name', overrides.tlsServerName],
+    ...(overrides.asGroups ?? []).map((group) => ['--kube-as-group', group]),
+  ] as const) {
+    // A header value with a line break would be refused by Node mid-command, or worse, split a header.
+    if (value !== undefined && (value === '' || /[\r\n\0]/.test(value)))
+      throw new UsageError(`${flag} must be a non-empty single line`);
+  }
+  return checked;
+}
+
+/** --kube-apiserver as client-go reads it: a URL, or host:port meaning https://host:port. */
+function apiServerUrl(text: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`--kube-apiserver "${text}" is not a URL`, 'e.g. --kube-apiserver https://10.0.0.1:6443');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`--kube-apiserver "${text}": the scheme must be https or http, not ${url.protocol}`);
+  if (!url.hostname || url.username || url.password || url.search || url.hash)
+    throw new UsageError(
+      `--kube-apiserver "${text}" must be scheme://host[:port][/path], without credentials, query or fragment`,
+      'e.g. --kube-apiserver https://10.0.0.1:6443',
+    );
+  return `${url.origin}${url.pathname}`;
+}
+
+/**
+ * The cluster with the flags over it, as client-go's getCluster: a CA file or insecure replaces all of the cluster's
+ * TLS verification (so insecure over a kubeconfig with a CA is no conflict), and --kube-apiserver drops the
+ * kubeconfig's tls-server-name, which names another server's certificate, unless --kube-tls-server-name is given.
+ */
+function overrideCluster<C extends ClusterEntry>(cluster: C, overrides: KubeconfigOverrides): C {
+  const result: C = { ...cluster };
+  if (overrides.caFile !== undefined || overrides.insecureSkipTlsVerify) {
+    delete result['certificate-authority'];
+    delete result['certificate-authority-data'];
+    result['insecure-skip-tls-verify'] = overrides.insecureSkipTlsVerify === true;
+  }
+  if (overrides.tlsServerName !== undefined || overrides.server !== undefined) {
+    delete result['tls-server-name'];
+    if (overrides.tlsServerName !== undefined) result['tls-server-name'] = overrides.tlsServerName;
+  }
+  return result;
+}
+
+/**
+ * The user with the flags over it. A token replaces every other credential: kubectl would keep a client certificate
+ * beside it, and the API server, which tries certificates first, would never see the token; `--kube-token` means
+ * "act as the token's owner". Impersonation from the kubeconfig stays unless the flags replace it.
+ */
+function overrideUser<U extends UserEntry>(user: U, overrides: KubeconfigOverrides): U {
+  const result: U = { ...user };
+  if (overrides.token !== undefined) {
+    for (const key of [
+      'client-certificate',
+      'client-certificate-data',
+      'client-key',
+      'client-key-data',
+      'tokenFile',
+      'username',
+      'password',
+      'exec',
+      'auth-provider',
+    ] as const)
+      delete result[key];
+    result.token = overrides.token;
+  }
+  if (overrides.asUser !== undefined) result.as = overrides.asUser;
+  if (overrides.asGroups?.length) result['as-groups'] = [...overrides.asGroups];
+  if (overrides.asGroups?.length && result.as === undefined)
+    throw new UsageError(
+      '--kube-as-group needs a user to impersonate: give --kube-as-user too',
+      'the API server refuses groups without a user',
+    );
+  return result;
+}
+
+/** The TLS options the flags set, over whatever the kubeconfig (or client-node) gave. */
+function tlsOverrides(overrides: CheckedOverrides): Partial<TlsOptions> {
+  return {
+    ...(overrides.ca !== undefined || overrides.insecureSkipTlsVerify
+      ? { ca: overrides.ca, rejectUnauthorized: overrides.insecureSkipTlsVerify !== true }
+      : {}),
+    ...(overrides.tlsServerName !== undefined || overrides.server !== undefined
+      ? { servername: overrides.tlsServerName }
+      : {}),
+  };
+}
+
+/**
+ * For users whose credentials client-node supplies (exec plugins, auth-providers): the TLS options and
+ * impersonation headers to put over its request options. The server needs nothing: the client builds every URL
+ * from `server`, which already carries --kube-apiserver. Undefined when no flag changes anything.
+ */
+function delegateOverrides(overrides: CheckedOverrides): NonNullable<ResolvedKubeconfig['delegate']>['over'] {
+  const tls = tlsOverrides(overrides);
+  const headers = {
+    ...optional('Impersonate-User', overrides.asUser),
+    ...(overrides.asGroups?.length ? { 'Impersonate-Group': [...overrides.asGroups] } : {}),
+  };
+  return Object.keys(tls).length + Object.keys(headers).length > 0 ? { tls, headers } : undefined;
+}
+
+/** The in-cluster service account with the flags over it. */
+function applyOverrides(config: ResolvedKubeconfig, overrides: CheckedOverrides): ResolvedKubeconfig {
+  const user = overrideUser({}, overrides);
+  return {
+    ...config,
+    server: overrides.server?.replace(/\/+$/, '') ?? config.server,
+    tls: { ...config.tls, ...tlsOverrides(overrides) },
+    authHeaders: () => {
+      const own = config.authHeaders();
+      const impersonation = authHeaders({ ...user, __dir: '' }, 'the flags');
+      return overrides.token !== undefined ? impersonation : { ...own, ...impersonation };
+    },
+  };
 }
 
 function kubeconfigFiles(explicit: string | undefined): string[] | 'in-cluster' {
@@ -145,6 +322,29 @@ function kubeconfigFiles(explicit: string | undefined): string[] | 'in-cluster' 
     'no kubeconfig found: KUBECONFIG is unset and ~/.kube/config does not exist',
     'point rayctl at a cluster with --kubeconfig FILE or KUBECONFIG, or create ~/.kube/config',
   );
+}
+
+/**
+ * The context names of the kubeconfig files a command would read (--kubeconfig, else $KUBECONFIG's, else
+ * ~/.kube/config), for shell completion: a missing or broken file gives no names, never an error.
+ */
+export function kubeconfigContextNames(explicit?: string): string[] {
+  let files: string[] | 'in-cluster';
+  try {
+    files = kubeconfigFiles(explicit);
+  } catch {
+    return [];
+  }
+  if (files === 'in-cluster') return [];
+  const names = new Set<string>();
+  for (const file of files) {
+    try {
+      for (const context of readKubeconfig(file).contexts ?? []) names.add(context.name);
+    } catch {
+      // An unreadable or invalid file gives no contexts.
+    }
+  }
+  return [...names];
 }
 
 /** Larger than any real kubeconfig by far; a bigger file is a mistake (or an attack), not a config. */

@@ -9,7 +9,7 @@ const USAGE = `usage: node operator.mjs [-n NAMESPACE] [--concurrency N] [--resy
   [--leader-election-namespace NS] [--metrics-addr HOST:PORT|0] [--log-format text|json]
   [--log-level debug|info|warn|error] [--autoscaler-poll-period DURATION|0] [--autoscaler-concurrency N]
   [--pod-security baseline|restricted|privileged] [--allowed-service-accounts A,B]
-  [--kubeconfig FILE] [--kube-context NAME]`;
+  [--qps N] [--burst-limit N] [--kubeconfig FILE] [--kube-context NAME]`;
 
 try {
   const { values } = parseArgs({
@@ -29,6 +29,8 @@ try {
       'autoscaler-concurrency': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.autoscalerConcurrency },
       'pod-security': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.podSecurity },
       'allowed-service-accounts': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.allowedServiceAccounts },
+      qps: { type: 'string', default: OPERATOR_FLAG_DEFAULTS.qps },
+      'burst-limit': { type: 'string', default: OPERATOR_FLAG_DEFAULTS.burstLimit },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,6 +54,8 @@ try {
     autoscalerConcurrency: values['autoscaler-concurrency'],
     podSecurity: values['pod-security'],
     allowedServiceAccounts: values['allowed-service-accounts'],
+    qps: values.qps,
+    burstLimit: values['burst-limit'],
   });
   process.exitCode = await runOperator(options);
 } catch (error) {

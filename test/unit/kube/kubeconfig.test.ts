@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { UserError } from '../../../src/errors.ts';
-import { loadKubeconfig } from '../../../src/kube/kubeconfig.ts';
+import { UsageError, UserError } from '../../../src/errors.ts';
+import { loadKubeconfig, type KubeconfigOverrides } from '../../../src/kube/kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rayctl-kubeconfig-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -220,6 +220,202 @@ describe('kubeconfig loading', () => {
         'Impersonate-User': 'jane',
         'Impersonate-Extra-team%2Fname': ['ray', 'ml'],
         Authorization: 'Bearer t',
+      });
+    });
+  });
+
+  describe("the global --kube-* flags over the kubeconfig (helm's, kubectl's overrides)", () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nTUlJ\n-----END CERTIFICATE-----\n';
+    const caFile = join(dir, 'flag-ca.crt');
+    writeFileSync(caFile, pem);
+    const certUser = {
+      ...base,
+      clusters: [
+        {
+          name: 'c',
+          cluster: {
+            server: 'https://10.0.0.1:6443',
+            'certificate-authority-data': Buffer.from('CA').toString('base64'),
+            'tls-server-name': 'kubeconfig.example',
+          },
+        },
+      ],
+      users: [
+        {
+          name: 'u',
+          user: {
+            'client-certificate-data': Buffer.from('CERT').toString('base64'),
+            'client-key-data': Buffer.from('KEY').toString('base64'),
+            as: 'jane',
+            'as-groups': ['devs'],
+          },
+        },
+      ],
+    };
+    const load = (overrides: KubeconfigOverrides) =>
+      loadKubeconfig({ kubeconfig: write('overridden', certUser), overrides });
+
+    it('--kube-token replaces the client certificate (and every other credential) and keeps the impersonation', () => {
+      const config = load({ token: 'sa-token' });
+      assert.equal(config.tls.cert, undefined);
+      assert.equal(config.tls.key, undefined);
+      assert.deepEqual(config.authHeaders(), {
+        Authorization: 'Bearer sa-token',
+        'Impersonate-User': 'jane',
+        'Impersonate-Group': ['devs'],
+      });
+      const exec = write('exec-token', {
+        ...base,
+        users: [{ name: 'u', user: { exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1' } } }],
+      });
+      const overridden = loadKubeconfig({ kubeconfig: exec, overrides: { token: 't' } });
+      assert.equal(overridden.delegate, undefined, 'no exec plugin runs: the token is the credential');
+      assert.deepEqual(overridden.authHeaders(), { Authorization: 'Bearer t' });
+      const basic = write('basic-token', { ...base, users: [{ name: 'u', user: { username: 'a', password: 'b' } }] });
+      assert.deepEqual(loadKubeconfig({ kubeconfig: basic, overrides: { token: 't' } }).authHeaders(), {
+        Authorization: 'Bearer t',
+      });
+    });
+
+    it('--kube-as-user / --kube-as-group replace the impersonation: Impersonate-User and Impersonate-Group headers', () => {
+      const config = load({ asUser: 'nobody', asGroups: ['system:masters', 'ops'] });
+      assert.deepEqual(config.authHeaders(), {
+        'Impersonate-User': 'nobody',
+        'Impersonate-Group': ['system:masters', 'ops'],
+      });
+      assert.equal(config.tls.cert?.toString(), 'CERT', 'the credentials stay: they authenticate the impersonation');
+      assert.deepEqual(load({ asUser: 'bob' }).authHeaders(), {
+        'Impersonate-User': 'bob',
+        'Impersonate-Group': ['devs'],
+      });
+      const plain = loadKubeconfig({ kubeconfig: write('plain', base), overrides: { asUser: 'x', asGroups: ['g'] } });
+      assert.deepEqual(plain.authHeaders(), {
+        'Impersonate-User': 'x',
+        'Impersonate-Group': ['g'],
+        Authorization: 'Bearer abc',
+      });
+    });
+
+    it('--kube-apiserver replaces the server (host:port means https) and drops the kubeconfig tls-server-name', () => {
+      const config = load({ server: 'https://api.example:8443/' });
+      assert.equal(config.server, 'https://api.example:8443');
+      assert.equal(config.tls.servername, undefined);
+      assert.equal(config.tls.ca?.toString(), 'CA', 'the CA stays');
+      assert.equal(load({ server: '127.0.0.1:1' }).server, 'https://127.0.0.1:1');
+      assert.equal(load({ server: 'http://proxy.local/k8s' }).server, 'http://proxy.local/k8s');
+      const both = load({ server: 'https://10.1.1.1', tlsServerName: 'kubernetes' });
+      assert.equal(both.tls.servername, 'kubernetes');
+      assert.equal(load({ tlsServerName: 'other.example' }).tls.servername, 'other.example');
+      const serverless = write('serverless', { ...base, clusters: [] });
+      assert.equal(
+        loadKubeconfig({ kubeconfig: serverless, overrides: { server: 'h:6443' } }).server,
+        'https://h:6443',
+      );
+    });
+
+    it('--kube-ca-file or --kube-insecure-skip-tls-verify replace the cluster TLS verification', () => {
+      const withCa = load({ caFile });
+      assert.equal(withCa.tls.ca?.toString(), pem);
+      assert.equal(withCa.tls.rejectUnauthorized, true);
+      // kubectl clears the kubeconfig's CA under --insecure-skip-tls-verify: no conflict with the file's CA.
+      const insecure = load({ insecureSkipTlsVerify: true });
+      assert.equal(insecure.tls.ca, undefined);
+      assert.equal(insecure.tls.rejectUnauthorized, false);
+      const insecureFile = write('insecure-file', {
+        ...base,
+        clusters: [{ name: 'c', cluster: { server: 'https://x', 'insecure-skip-tls-verify': true } }],
+      });
+      const verified = loadKubeconfig({ kubeconfig: insecureFile, overrides: { caFile } });
+      assert.equal(verified.tls.rejectUnauthorized, true, 'a CA file turns verification back on');
+    });
+
+    for (const [what, overrides, error, message] of [
+      [
+        'both --kube-ca-file and --kube-insecure-skip-tls-verify (kubectl refuses them too)',
+        { caFile, insecureSkipTlsVerify: true },
+        UsageError,
+        /--kube-ca-file and --kube-insecure-skip-tls-verify cannot both be given/,
+      ],
+      [
+        'an unreadable --kube-ca-file',
+        { caFile: '/nonexistent/ca.crt' },
+        UserError,
+        /^--kube-ca-file: \/nonexistent\/ca\.crt cannot be read \(ENOENT\)/,
+      ],
+      ['a --kube-ca-file without a certificate', { caFile: join(dir, 'basic') }, UserError, /holds no PEM certificate/],
+      [
+        'a malformed --kube-apiserver',
+        { server: 'https://[::1' },
+        UsageError,
+        /^--kube-apiserver "https:\/\/\[::1" is not a URL/,
+      ],
+      [
+        'a --kube-apiserver of another scheme',
+        { server: 'ftp://h' },
+        UsageError,
+        /--kube-apiserver "ftp:\/\/h": the scheme must be/,
+      ],
+      [
+        'a --kube-apiserver with a query',
+        { server: 'https://h/?x=1' },
+        UsageError,
+        /--kube-apiserver .* without credentials, query/,
+      ],
+      [
+        'a --kube-apiserver port out of range',
+        { server: 'h:99999' },
+        UsageError,
+        /--kube-apiserver "h:99999" is not a URL/,
+      ],
+      [
+        'a --kube-token with a line break',
+        { token: 'a\r\nX-Evil: 1' },
+        UsageError,
+        /--kube-token must be a non-empty single line/,
+      ],
+      ['an empty --kube-as-user', { asUser: '' }, UsageError, /--kube-as-user must be a non-empty single line/],
+    ] as const) {
+      it(`refuses ${what} before reading the kubeconfig`, () => {
+        assert.throws(
+          // The kubeconfig does not even exist: the flags are checked first.
+          () => loadKubeconfig({ kubeconfig: join(dir, 'absent'), overrides }),
+          (err: Error) => {
+            assert.ok(err instanceof error, `${err.name}: ${err.message}`);
+            assert.match(err.message, message);
+            return true;
+          },
+        );
+      });
+    }
+
+    it('--kube-as-group needs a user: --kube-as-user, or the kubeconfig user impersonating one', () => {
+      assert.throws(
+        () => loadKubeconfig({ kubeconfig: write('no-as', base), overrides: { asGroups: ['g'] } }),
+        (err: Error) => err instanceof UsageError && /--kube-as-group needs a user to impersonate/.test(err.message),
+      );
+      assert.deepEqual(load({ asGroups: ['ops'] }).authHeaders(), {
+        'Impersonate-User': 'jane',
+        'Impersonate-Group': ['ops'],
+      });
+    });
+
+    it('exec and auth-provider users: the flags go over what @kubernetes/client-node supplies', () => {
+      const path = write('exec-over', {
+        ...certUser,
+        users: [{ name: 'u', user: { exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1' } } }],
+      });
+      const config = loadKubeconfig({
+        kubeconfig: path,
+        overrides: { asUser: 'nobody', asGroups: ['g'], insecureSkipTlsVerify: true, server: 'h:1' },
+      });
+      assert.equal(config.server, 'https://h:1');
+      assert.deepEqual(config.delegate, {
+        files: [path],
+        context: 'ctx',
+        over: {
+          tls: { ca: undefined, rejectUnauthorized: false, servername: undefined },
+          headers: { 'Impersonate-User': 'nobody', 'Impersonate-Group': ['g'] },
+        },
       });
     });
   });
