@@ -36,7 +36,7 @@ export interface OperatorOptions {
  */
 export async function runOperator(options: OperatorOptions): Promise<number> {
   const log = new OperatorLog(options.logFormat, options.logLevel);
-  const metrics = new OperatorMetrics();
+  const metrics = new OperatorMetrics({ processMetrics: true });
   const client = await KubeClient.connect(options.connect);
   const controller = new RayController({
     client,
@@ -131,7 +131,10 @@ async function serve(
         return;
       case '/metrics':
         controller.updateGauges();
-        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(metrics.render());
+        metrics.render().then(
+          (text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
+          (err: unknown) => res.writeHead(500).end(`${(err as Error).message}\n`),
+        );
         return;
       default:
         res.writeHead(404).end('not found\n');

@@ -57,6 +57,10 @@ describe('operator endpoints and JSON logs', () => {
     assert.match(metrics, /^rayctl_operator_pod_actions_total\{action="create"\} [1-9]\d*$/m);
     assert.match(metrics, /^rayctl_operator_reconcile_duration_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
     assert.match(metrics, /^rayctl_operator_leader 1$/m);
+    // prom-client's process and Node.js metrics, beside ours.
+    assert.match(metrics, /^process_resident_memory_bytes [1-9]\d*$/m);
+    assert.match(metrics, /^process_cpu_seconds_total [\d.e+-]+$/m);
+    assert.match(metrics, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
   });
 
   it('JSON log lines keep the <cluster>,<namespace>: prefix, then one JSON object', () => {

@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { OPERATOR_FLAG_DEFAULTS, operatorOptions, type OperatorFlags } from '../../operator/options.ts';
-import { runOperator } from '../../operator/run.ts';
 import { POD_SECURITY_LEVELS } from '../../operator/pod-policy.ts';
+import { kubeOverrides } from '../cluster-flags.ts';
 import { globalFlags } from '../global-flags.ts';
+
+/** The operator's settings that are rayctl's global flags, not the operator command's own. */
+type GlobalOnes = 'namespace' | 'kubeconfig' | 'context' | 'kube' | 'debug' | 'qps' | 'burstLimit';
 
 export function operatorCommand(): Command {
   return new Command('operator')
@@ -64,19 +67,35 @@ export function operatorCommand(): Command {
 Examples:
   rayctl operator                          # all namespaces, from your laptop
   rayctl operator -n ray --metrics-addr 0  # only namespace ray, no HTTP server
-  rayctl operator | grep example-cluster2,ray`,
+  rayctl operator | grep example-cluster2,ray
+
+The global --qps and --burst-limit set the operator's client-side rate limit too, with its own defaults
+(${OPERATOR_FLAG_DEFAULTS.qps} calls a second, bursts of ${OPERATOR_FLAG_DEFAULTS.burstLimit}); HELM_QPS and HELM_BURST_LIMIT do not apply to it.`,
     )
-    .action(async (flags: Omit<OperatorFlags, 'namespace' | 'kubeconfig' | 'context' | 'debug'>, cmd: Command) => {
-      const global = globalFlags(cmd);
-      // Only -n itself narrows the operator to a namespace: a HELM_NAMESPACE left in the shell must not.
-      const namespace = cmd.optsWithGlobals<{ namespace?: string }>().namespace;
+    .action(async (flags: Omit<OperatorFlags, GlobalOnes>, cmd: Command) => {
+      // Only -n itself narrows the operator to a namespace: a HELM_NAMESPACE left in the shell must not. Likewise the
+      // rate limit only from the flags: a HELM_QPS meant for one-shot commands would throttle a long-running operator.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !/^(RAYCTL|HELM)_(QPS|BURST_LIMIT)$/.test(name)),
+      );
+      const global = globalFlags(cmd, env);
+      const { namespace, qps, burstLimit } = cmd.optsWithGlobals<{
+        namespace?: string;
+        qps?: string;
+        burstLimit?: string;
+      }>();
       const options = operatorOptions({
         ...flags,
         ...(namespace ? { namespace } : {}),
         ...(global.kubeconfig ? { kubeconfig: global.kubeconfig } : {}),
         ...(global.kubeContext ? { context: global.kubeContext } : {}),
+        kube: kubeOverrides(global),
         debug: Boolean(global.debug),
+        qps: qps ?? OPERATOR_FLAG_DEFAULTS.qps,
+        burstLimit: burstLimit ?? OPERATOR_FLAG_DEFAULTS.burstLimit,
       });
+      // The operator's runtime (gRPC, prom-client) loads only for this command: other commands start without it.
+      const { runOperator } = await import('../../operator/run.ts');
       process.exitCode = await runOperator(options);
     });
 }

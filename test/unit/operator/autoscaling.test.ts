@@ -201,7 +201,7 @@ describe('the autoscaler runtime', () => {
     assert.equal(away.status.state, 'Unreachable');
     assert.equal(away.status.headPod, 'c-head');
     assert.equal(away.targets, undefined);
-    assert.match(metrics.render(), /rayctl_operator_gcs_poll_errors_total 2/);
+    assert.match(await metrics.render(), /rayctl_operator_gcs_poll_errors_total 2/);
   });
 
   it('reports infeasible demand once, launches nothing for it', async () => {
