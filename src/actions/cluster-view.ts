@@ -1,10 +1,12 @@
 import { parseManifest } from '../chart/manifest.ts';
+import type { KubeObject } from '../chart/objects.ts';
 import type { Release } from '../release/model.ts';
 import { isReady } from '../operator/desired.ts';
 import { clusterPodSelector, LEADER_LEASE, NODE_TYPE_LABEL, USER_NODE_TYPE_LABEL } from '../operator/labels.ts';
 import { RAYCLUSTER_API, type AutoscalerStatus, type Pod, type RayCluster, type Service } from '../operator/types.ts';
 import { KubeError } from '../kube/errors.ts';
-import type { ReleaseContext } from './context.ts';
+import { apiListWatch, Informer } from '../operator/informer.ts';
+import type { ActionContext, ReleaseContext } from './context.ts';
 import { findOperators, renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
 
@@ -22,7 +24,16 @@ export interface ClusterView {
   operator?: OperatorInstance | Unknown;
   createdAt: string;
   headService?: { name: string; clusterIP: string; ports: string[] };
-  pods: { type: string; role: string; name: string; phase: string; ready: boolean; node: string; createdAt: string }[];
+  pods: {
+    type: string;
+    role: string;
+    name: string;
+    phase: string;
+    ready: boolean;
+    node: string;
+    ip: string;
+    createdAt: string;
+  }[];
 }
 
 export interface OperatorView {
@@ -51,15 +62,60 @@ async function detail<T>(lookup: Promise<T>): Promise<T | Unknown> {
   }
 }
 
-/** Every RayCluster (in `namespace`, or all); `known` operators spare a second lookup when the caller has them. */
+/** Which RayClusters: those of one namespace (or all), optionally by label selector. */
+export interface ClusterScope {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+/** Every RayCluster in scope; `known` operators spare a second lookup when the caller has them. */
 export async function listClusters(
   ctx: ReleaseContext,
-  namespace?: string,
+  scope: ClusterScope = {},
   known?: OperatorInstance[],
 ): Promise<ClusterView[]> {
-  const clusters = await ctx.objects.list<RayCluster>(RAYCLUSTER_API, 'RayCluster', namespace ? { namespace } : {});
+  const clusters = await ctx.objects.list<RayCluster>(RAYCLUSTER_API, 'RayCluster', {
+    ...(scope.namespace ? { namespace: scope.namespace } : {}),
+    ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
+  });
   const operators = known ?? (await detail(findOperators(ctx)));
   return clusters.map((c) => summary(c, operators));
+}
+
+export type ClusterChange = 'added' | 'modified' | 'deleted';
+
+/**
+ * Follows the RayClusters in scope, like `kubectl get -w`: `initial` resolves with the clusters as listed, then
+ * `onChange` hears each change. The informer behind it relists after an expired watch and reconnects after an API
+ * server restart; its complaints go to progress warnings. `stop` ends it.
+ */
+export function watchClusters(
+  ctx: ActionContext,
+  scope: ClusterScope,
+  onChange: (change: ClusterChange, view: ClusterView) => void,
+): { initial: Promise<ClusterView[]>; stop: () => void } {
+  let synced = false;
+  let operators: OperatorInstance[] | Unknown = [];
+  const path = scope.namespace
+    ? `/apis/${RAYCLUSTER_API}/namespaces/${encodeURIComponent(scope.namespace)}/rayclusters`
+    : `/apis/${RAYCLUSTER_API}/rayclusters`;
+  const quiet = () => {};
+  const warn = (message: string) => ctx.progress.warn(message);
+  const informer = new Informer<RayCluster>(
+    apiListWatch(ctx.client, 'rayclusters', path, scope.labelSelector),
+    (change, cluster) => {
+      if (synced) onChange(change, summary(cluster, operators));
+    },
+    { debug: quiet, info: quiet, warn, error: warn },
+  );
+  const initial = (async () => {
+    operators = await detail(findOperators(ctx));
+    informer.start();
+    await informer.synced;
+    synced = true;
+    return informer.list().map((c) => summary(c, operators));
+  })();
+  return { initial, stop: () => informer.stop() };
 }
 
 function summary(cluster: RayCluster, operators: OperatorInstance[] | Unknown): ClusterView {
@@ -117,6 +173,7 @@ export async function releaseView(
       phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Pending'),
       ready: isReady(p),
       node: p.spec?.nodeName ?? '',
+      ip: p.status?.podIP ?? '',
       createdAt: p.metadata.creationTimestamp ?? '',
     }));
     clusters.push(view);
@@ -137,7 +194,7 @@ export async function releaseView(
     kind: 'Lease',
     metadata: { name: LEADER_LEASE, namespace: operator.namespace },
   })) as { spec?: { holderIdentity?: string } } | undefined;
-  const all = await detail(listClusters(ctx, undefined, isUnknown(operators) ? [] : operators));
+  const all = await detail(listClusters(ctx, {}, isUnknown(operators) ? [] : operators));
   return {
     clusters,
     operator: {
@@ -151,4 +208,41 @@ export async function releaseView(
         : all.filter((c) => serves(operator, c.namespace)).map((c) => ({ name: c.name, namespace: c.namespace })),
     },
   };
+}
+
+/** One object of a release as it is in the cluster, for `status --show-resources`. */
+export interface ResourceState {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** `missing`, or a word on its state where the kind has one (ready replicas, phase), else `present`. */
+  state: string;
+  createdAt: string;
+}
+
+export async function resourcesOf(ctx: ReleaseContext, release: Release): Promise<ResourceState[]> {
+  const objects = parseManifest(release.manifest, release.namespace).map((o) => o.object);
+  const live = await Promise.all(objects.map((o) => detail(ctx.objects.get(o))));
+  return objects.map((object, i) => {
+    const found = live[i];
+    const base = { kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace ?? '' };
+    if (isUnknown(found)) return { ...base, state: `unknown (${found.unknown})`, createdAt: '' };
+    if (!found) return { ...base, state: 'missing', createdAt: '' };
+    return { ...base, state: stateOf(found), createdAt: creationTime(found) };
+  });
+}
+
+function creationTime(object: KubeObject): string {
+  const time = object.metadata.creationTimestamp;
+  return typeof time === 'string' ? time : '';
+}
+
+function stateOf(object: KubeObject): string {
+  const status = (object as { status?: { readyReplicas?: number; phase?: string } }).status ?? {};
+  if (object.kind === 'Deployment') {
+    const replicas = (object.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+    return `${status.readyReplicas ?? 0}/${replicas} ready`;
+  }
+  if (object.kind === 'RayCluster') return status.phase || 'Pending';
+  return 'present';
 }

@@ -18,4 +18,8 @@ export interface DeployRequest {
   skipCrds: boolean;
   historyMax: number;
   forceConflicts: boolean;
+  /** Adopt existing objects that belong to another release or none (helm's --take-ownership); forces the apply. */
+  takeOwnership?: boolean;
+  /** Custom labels for the release's records (`--labels`); null removes one an earlier revision had. */
+  labels?: Record<string, string | null>;
 }

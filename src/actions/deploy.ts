@@ -1,24 +1,38 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { objectKey } from '../chart/manifest.ts';
-import type { KubeObject, ReleaseRef, RenderedObject } from '../chart/objects.ts';
+import { describeObject, type KubeObject, type ReleaseRef, type RenderedObject } from '../chart/objects.ts';
 import { sortForUninstall } from '../chart/sort.ts';
 import { UserError } from '../errors.ts';
 import { isAlreadyExists, isConflict } from '../kube/errors.ts';
 import type { ReleaseContext } from './context.ts';
-import { checkOwnership } from './ownership.ts';
+import { checkOwnership, ownerOf } from './ownership.ts';
 
 /** rayctl's name as a field manager: `kubectl get -o yaml --show-managed-fields` shows who set what. */
 export const FIELD_MANAGER = 'rayctl';
-const KEEP_POLICY = 'helm.sh/resource-policy';
+/** helm's annotation that keeps an object through uninstall and upgrades that drop it (value `keep`). */
+export const KEEP_POLICY = 'helm.sh/resource-policy';
 
 /** Refuses objects owned by another release before anything is written, so a refusal changes nothing. */
 export async function checkAllOwnership(
   ctx: ReleaseContext,
   release: ReleaseRef,
   objects: readonly RenderedObject[],
+  options: { takeOwnership?: boolean } = {},
 ): Promise<void> {
   const live = await Promise.all(objects.map(({ object }) => ctx.objects.get(object)));
-  for (const object of live) if (object) checkOwnership(object, release);
+  for (const object of live) {
+    if (!object) continue;
+    if (!options.takeOwnership) {
+      checkOwnership(object, release);
+      continue;
+    }
+    // helm 3.17's --take-ownership: adopt the object, saying from whom (the apply then forces our ownership fields).
+    const owner = ownerOf(object);
+    if (owner?.name === release.name && owner.namespace === release.namespace) continue;
+    ctx.progress.warn(
+      `--take-ownership: ${describeObject(object)} now belongs to release "${release.name}" (was: ${owner ? `release "${owner.name}" in "${owner.namespace}"` : 'no release'})`,
+    );
+  }
 }
 
 /**
@@ -134,8 +148,20 @@ export async function applyObjects(
  * Deletes objects of a previous revision that the new one no longer has, in uninstall order, except those
  * annotated helm.sh/resource-policy: keep. Returns what it kept.
  */
-export async function deleteObjects(ctx: ReleaseContext, objects: readonly RenderedObject[]): Promise<KubeObject[]> {
+/** How deletions propagate to dependents: helm's `--cascade` (background by default, as kubectl). */
+export type Propagation = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * Deletes the objects that exist, in uninstall order, except those marked `helm.sh/resource-policy: keep`.
+ * With `dryRun`, the API server checks each deletion and changes nothing.
+ */
+export async function deleteObjects(
+  ctx: ReleaseContext,
+  objects: readonly RenderedObject[],
+  options: { propagation?: Propagation; dryRun?: boolean } = {},
+): Promise<{ kept: KubeObject[]; deleted: KubeObject[] }> {
   const kept: KubeObject[] = [];
+  const deleted: KubeObject[] = [];
   const ordered = sortForUninstall(objects);
   const live = await Promise.all(ordered.map(({ object }) => ctx.objects.get(object)));
   for (const [index, { object }] of ordered.entries()) {
@@ -145,9 +171,9 @@ export async function deleteObjects(ctx: ReleaseContext, objects: readonly Rende
       kept.push(current);
       continue;
     }
-    await ctx.objects.delete(object);
+    if (await ctx.objects.delete(object, options)) deleted.push(current);
   }
-  return kept;
+  return { kept, deleted };
 }
 
 /** Objects of `previous` that `next` does not render (by kind, namespace and name). */

@@ -34,7 +34,7 @@ export async function install(ctx: ReleaseContext, request: InstallRequest): Pro
   await allInOrder([
     checkOperators(ctx, request, rendered),
     request.createNamespace ? Promise.resolve() : ensureNamespace(ctx, release.namespace, false),
-    checkAllOwnership(ctx, release, rendered.objects),
+    checkAllOwnership(ctx, release, rendered.objects, { takeOwnership: Boolean(request.takeOwnership) }),
   ] as const);
   const last = latest(history);
   if (last && !(request.replace && (last.info.status === 'uninstalled' || last.info.status === 'failed'))) {
@@ -49,7 +49,10 @@ export async function install(ctx: ReleaseContext, request: InstallRequest): Pro
     const servable = [];
     for (const o of rendered.objects)
       if (await ctx.objects.discovery.find(o.object.apiVersion, o.object.kind)) servable.push(o);
-    await applyObjects(ctx, servable, { dryRun: true, force: request.forceConflicts });
+    await applyObjects(ctx, servable, {
+      dryRun: true,
+      force: request.forceConflicts || Boolean(request.takeOwnership),
+    });
     return newRevision(request, rendered, {
       version: nextVersion(history),
       status: 'pending-install',
@@ -84,6 +87,11 @@ export async function install(ctx: ReleaseContext, request: InstallRequest): Pro
           }
         : {}),
     },
-    { wait: request.wait, timeoutMs: request.timeoutMs, force: request.forceConflicts, historyMax: request.historyMax },
+    {
+      wait: request.wait,
+      timeoutMs: request.timeoutMs,
+      force: request.forceConflicts || Boolean(request.takeOwnership),
+      historyMax: request.historyMax,
+    },
   );
 }

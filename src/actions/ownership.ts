@@ -41,6 +41,6 @@ export function checkOwnership(live: KubeObject, release: ReleaseRef): void {
     `${describeObject(live)} exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`,
     owner
       ? `it belongs to release "${owner.name}" in namespace "${owner.namespace}"; ${live.kind === 'RayCluster' ? 'choose another release name' : "to share that release's operator, install with --cluster-only"}`
-      : 'it was created outside rayctl and helm; delete it or choose another release name',
+      : 'it was created outside rayctl and helm; delete it, choose another release name, or adopt it with --take-ownership',
   );
 }

@@ -1,3 +1,4 @@
+import { mergeReleaseLabels } from '../release/custom-labels.ts';
 import type { CompiledChart } from '../chart/compile.ts';
 import { toManifest } from '../chart/render.ts';
 import { storedChart } from '../release/chart-record.ts';
@@ -40,7 +41,7 @@ export function renderRelease(compiled: CompiledChart, release: ReleaseRef, user
 
 /** A release record as Helm writes it, for a new revision. */
 export function newRevision(
-  request: { release: ReleaseRef; chart: CompiledChart; userValues: Values },
+  request: { release: ReleaseRef; chart: CompiledChart; userValues: Values; labels?: Record<string, string | null> },
   rendered: RenderedRelease,
   fields: {
     version: number;
@@ -68,5 +69,8 @@ export function newRevision(
     manifest: toManifest(rendered.objects),
     hooks: [],
     apply_method: 'ssa',
+    ...withLabels(mergeReleaseLabels(undefined, request.labels)),
   };
 }
+
+const withLabels = (labels: Record<string, string> | undefined) => (labels ? { labels } : {});

@@ -1,8 +1,9 @@
 import type { ReleaseRef } from '../chart/objects.ts';
-import { UserError } from '../errors.ts';
-import { assertNoOperationInProgress, lastDeployed, latest, ReleaseNotFoundError } from '../release/history.ts';
+import { assertNoOperationInProgress, lastDeployed, nextVersion, rollbackTarget } from '../release/history.ts';
 import { isPending, type Release } from '../release/model.ts';
+import { parseManifest } from '../chart/manifest.ts';
 import type { ReleaseContext } from './context.ts';
+import { applyObjects, checkAllOwnership } from './deploy.ts';
 import { restore, type TransitionOptions } from './transition.ts';
 
 /**
@@ -13,25 +14,15 @@ export async function rollbackTo(
   ctx: ReleaseContext,
   ref: ReleaseRef,
   version: number | undefined,
-  options: TransitionOptions,
+  options: TransitionOptions & { dryRun?: boolean },
 ): Promise<Release> {
   const history = await ctx.storage.history(ref.name, ref.namespace);
   const releases = history.map((r) => r.release);
-  const last = latest(releases);
-  if (!last) throw new ReleaseNotFoundError(ref);
+  const { last, target } = rollbackTarget(releases, ref, version);
   // A pending latest revision is what a rollback resolves; anything else in progress must finish first.
   const resolvingPending = isPending(last.info.status);
   if (!resolvingPending) assertNoOperationInProgress(releases);
-  const targetVersion = version ?? last.version - 1;
-  const target = releases.find((r) => r.version === targetVersion);
-  if (!target) {
-    throw new UserError(
-      version === undefined
-        ? `release "${ref.name}" has no revision before ${last.version} to roll back to`
-        : `release "${ref.name}" has no revision ${version}`,
-      `see the revisions with \`rayctl history ${ref.name} -n ${ref.namespace}\``,
-    );
-  }
+  if (options.dryRun) return previewRollback(ctx, releases, target, options.force);
   if (resolvingPending) {
     await ctx.storage.update(history.at(-1)!, {
       ...last,
@@ -39,4 +30,29 @@ export async function rollbackTo(
     });
   }
   return restore(ctx, releases, lastDeployed(releases) ?? last, target, options);
+}
+
+/**
+ * `rollback --dry-run`: the ownership checks and a server-side dry-run apply of the target's objects, and the
+ * revision a rollback would write; nothing is written.
+ */
+async function previewRollback(
+  ctx: ReleaseContext,
+  releases: readonly Release[],
+  target: Release,
+  force: boolean,
+): Promise<Release> {
+  const objects = parseManifest(target.manifest, target.namespace);
+  await checkAllOwnership(ctx, target, objects);
+  await applyObjects(ctx, objects, { dryRun: true, force });
+  return {
+    ...target,
+    version: nextVersion(releases),
+    info: {
+      ...target.info,
+      last_deployed: ctx.now().toISOString(),
+      status: 'pending-rollback',
+      description: `Dry run complete (rollback to ${target.version})`,
+    },
+  };
 }

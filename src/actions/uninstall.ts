@@ -7,7 +7,7 @@ import { RAYCLUSTER_API } from '../operator/types.ts';
 import { latest, ReleaseNotFoundError } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ReleaseContext } from './context.ts';
-import { deleteObjects } from './deploy.ts';
+import { deleteObjects, type Propagation } from './deploy.ts';
 import { renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
 
@@ -18,17 +18,28 @@ export interface UninstallRequest {
   timeoutMs: number;
   deleteCrds: boolean;
   /** Uninstall the cluster releases an operator still serves first. */
-  cascade: boolean;
+  withClusters: boolean;
   /** Proceed despite served clusters or foreign RayClusters. */
   force: boolean;
+  /** How deletions reach dependents (helm's `--cascade`); Background unless asked. */
+  propagation?: Propagation;
+  /** Check everything and report what would go; change nothing. */
+  dryRun?: boolean;
+  /** The description recorded on a kept history (helm's `--description`). */
+  description?: string;
+}
+
+export interface Uninstalled {
+  release: Release;
+  /** Objects left in place by `helm.sh/resource-policy: keep`. */
+  kept: KubeObject[];
+  /** Objects deleted (with `dryRun`: that would be). */
+  deleted: KubeObject[];
 }
 
 const RAYCLUSTER_CRD = 'rayclusters.cluster.ray.io';
 
-export async function uninstall(
-  ctx: ReleaseContext,
-  request: UninstallRequest,
-): Promise<{ release: Release; kept: KubeObject[] }> {
+export async function uninstall(ctx: ReleaseContext, request: UninstallRequest): Promise<Uninstalled> {
   const { name, namespace } = request.release;
   const history = await ctx.storage.history(name, namespace);
   const lastStored = history.at(-1);
@@ -36,8 +47,8 @@ export async function uninstall(
   if (!lastStored || !last) throw new ReleaseNotFoundError(request.release);
   if (last.info.status === 'uninstalled') {
     if (!request.keepHistory) {
-      for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
-      return { release: last, kept: [] };
+      if (!request.dryRun) for (const r of history) await ctx.storage.delete(name, namespace, r.release.version);
+      return { release: last, kept: [], deleted: [] };
     }
     throw new UserError(
       `release "${name}" is already uninstalled (its history was kept)`,
@@ -46,21 +57,24 @@ export async function uninstall(
   }
   await checkServedClusters(ctx, last, request);
   if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
+  const objects = parseManifest(last.manifest, last.namespace);
+  const deletion = { propagation: request.propagation ?? 'Background', dryRun: Boolean(request.dryRun) } as const;
+  if (request.dryRun) return { release: last, ...(await deleteObjects(ctx, objects, deletion)) };
 
   let stored = await ctx.storage.update(lastStored, {
     ...last,
     info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' },
   });
-  const objects = parseManifest(last.manifest, last.namespace);
-  const kept = await deleteObjects(ctx, objects);
+  const { kept, deleted } = await deleteObjects(ctx, objects, deletion);
   if (request.wait) {
-    const deleted = objects.map((o) => o.object).filter((o) => !kept.some((k) => sameObject(k, o)));
     await waitGone(ctx, deleted, request.timeoutMs);
-    await waitRayPodsGone(
-      ctx,
-      deleted.filter((o) => o.kind === 'RayCluster'),
-      request.timeoutMs,
-    );
+    // An orphaning uninstall leaves the pods on purpose.
+    if (deletion.propagation !== 'Orphan')
+      await waitRayPodsGone(
+        ctx,
+        deleted.filter((o) => o.kind === 'RayCluster'),
+        request.timeoutMs,
+      );
   }
   if (request.deleteCrds) await deleteRayClusterCrd(ctx, request.wait, request.timeoutMs);
 
@@ -70,7 +84,7 @@ export async function uninstall(
       ...stored.release.info,
       status: 'uninstalled',
       deleted: ctx.now().toISOString(),
-      description: 'Uninstallation complete',
+      description: request.description ?? 'Uninstallation complete',
     },
   };
   if (request.keepHistory) {
@@ -78,12 +92,12 @@ export async function uninstall(
   } else {
     await Promise.all(history.map((r) => ctx.storage.delete(name, namespace, r.release.version)));
   }
-  return { release: done, kept };
+  return { release: done, kept, deleted };
 }
 
 /**
  * Uninstalling an operator while its clusters exist would leave them unreconciled: refuse and list them, or
- * uninstall them first (--cascade), or go ahead (--force).
+ * uninstall them first (--with-clusters), or go ahead (--force).
  */
 async function checkServedClusters(ctx: ReleaseContext, release: Release, request: UninstallRequest): Promise<void> {
   const operator = renderedOperator(parseManifest(release.manifest, release.namespace).map((o) => o.object));
@@ -103,24 +117,28 @@ async function checkServedClusters(ctx: ReleaseContext, release: Release, reques
     );
     return;
   }
-  if (!request.cascade) {
+  if (!request.withClusters) {
     throw new UserError(
       `release "${release.name}" runs the Ray operator that still serves ${served.length} RayCluster${served.length === 1 ? '' : 's'}:\n  - ${listing.join('\n  - ')}`,
-      'uninstall those releases first, or add --cascade to uninstall them now (waiting for their pods to go), or --force to leave them unreconciled',
+      'uninstall those releases first, or add --with-clusters to uninstall them now (waiting for their pods to go), or --force to leave them unreconciled',
     );
   }
   for (const cluster of served) {
     const owner = ownerOf(cluster);
     if (!owner) {
-      ctx.progress.warn(`--cascade: ${describeObject(cluster)} belongs to no release; deleting it`);
-      await ctx.objects.delete(cluster);
+      ctx.progress.warn(
+        `--with-clusters: ${describeObject(cluster)} belongs to no release; ${request.dryRun ? 'would delete' : 'deleting'} it`,
+      );
+      await ctx.objects.delete(cluster, { dryRun: Boolean(request.dryRun) });
       continue;
     }
-    ctx.progress.info(`--cascade: uninstalling release "${owner.name}" in namespace "${owner.namespace}"`);
+    ctx.progress.info(
+      `--with-clusters: ${request.dryRun ? 'would uninstall' : 'uninstalling'} release "${owner.name}" in namespace "${owner.namespace}"`,
+    );
     await uninstall(ctx, {
       ...request,
       release: owner,
-      cascade: false,
+      withClusters: false,
       deleteCrds: false,
       keepHistory: false,
       wait: true,
@@ -160,14 +178,6 @@ async function deleteRayClusterCrd(ctx: ReleaseContext, wait: boolean, timeoutMs
     ctx.progress.info(`deleted CustomResourceDefinition ${RAYCLUSTER_CRD}`);
     if (wait) await waitGone(ctx, [crd], timeoutMs);
   }
-}
-
-function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return (
-    a.kind === b.kind &&
-    a.metadata.name === b.metadata.name &&
-    (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '')
-  );
 }
 
 /** A deleted RayCluster's pods go afterwards, by garbage collection; --wait waits for them too. */

@@ -60,7 +60,8 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
     );
   }
   const rendered = renderRelease(request.chart, release, userValues);
-  const merged = { ...request, userValues };
+  // helm merges the labels of an upgrade into the previous revision's; newRevision drops the removed (null) ones.
+  const merged = { ...request, userValues, labels: { ...current.labels, ...request.labels } };
   if (request.dryRun !== 'none') {
     return newRevision(merged, rendered, {
       version: nextVersion(releases),
@@ -71,7 +72,7 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
   }
   const [, , crdChanges] = await allInOrder([
     checkOperators(ctx, request, rendered),
-    checkAllOwnership(ctx, release, rendered.objects),
+    checkAllOwnership(ctx, release, rendered.objects, { takeOwnership: Boolean(request.takeOwnership) }),
     request.skipCrds
       ? Promise.resolve([])
       : planCrdUpgrade(ctx, rendered.crds, renderedOperator(rendered.objects.map((o) => o.object)) !== undefined),
@@ -79,7 +80,7 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
   const options = {
     wait: request.wait,
     timeoutMs: request.timeoutMs,
-    force: request.forceConflicts,
+    force: request.forceConflicts || Boolean(request.takeOwnership),
     historyMax: request.historyMax,
   };
   return transition(

@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import { isUnknown, type ClusterView, type OperatorView } from '../actions/cluster-view.ts';
-import { formatTable } from './output.ts';
+import { formatTable, type ListingFormat } from './output.ts';
+import { structured } from './release-output.ts';
 import { printable } from './terminal.ts';
 
 export function colourPhase(phase: string): string {
@@ -51,6 +52,16 @@ export function autoscalerText(view: ClusterView, now = Date.now()): string | un
 }
 
 export function printClusterViews(clusters: ClusterView[], operator: OperatorView | undefined): void {
+  process.stdout.write(formatClusterViews(clusters, operator));
+}
+
+/** The live part of `status`: each RayCluster with its pods (and their IPs when `wide`), then the operator. */
+export function formatClusterViews(
+  clusters: ClusterView[],
+  operator: OperatorView | undefined,
+  options: { wide?: boolean } = {},
+): string {
+  let out = '';
   for (const view of clusters) {
     const lines = [
       '',
@@ -64,12 +75,20 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
     if (autoscaler) lines.push(`  autoscaler: ${autoscaler}`);
     if (view.phase === 'Running')
       lines.push(`  connect: rayctl session ${view.name} -n ${view.namespace}   # dashboard, Ray Client, Serve`);
-    process.stdout.write(`${printable(lines.join('\n'), { keepColour: true })}\n`);
+    out += `${printable(lines.join('\n'), { keepColour: true })}\n`;
     if (view.pods.length > 0) {
       const rows = view.pods
         .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'head' ? -1 : 1))
-        .map((p) => [p.type, p.name, colourPhase(p.phase), p.ready ? 'true' : 'false', p.node, age(p.createdAt)]);
-      process.stdout.write(formatTable(['TYPE', 'POD', 'PHASE', 'READY', 'NODE', 'AGE'], rows));
+        .map((p) => [
+          p.type,
+          p.name,
+          colourPhase(p.phase),
+          p.ready ? 'true' : 'false',
+          p.node,
+          age(p.createdAt),
+          ...(options.wide ? [p.ip] : []),
+        ]);
+      out += formatTable(['TYPE', 'POD', 'PHASE', 'READY', 'NODE', 'AGE', ...(options.wide ? ['IP'] : [])], rows);
     }
   }
   if (operator) {
@@ -78,10 +97,79 @@ export function printClusterViews(clusters: ClusterView[], operator: OperatorVie
     const serving = isUnknown(operator.serving)
       ? `unknown (${operator.serving.unknown})`
       : operator.serving.map((c) => `${c.name} (${c.namespace})`).join(', ') || 'no clusters yet';
-    process.stdout.write(
-      printable(
-        `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
-      ),
+    out += printable(
+      `\nOPERATOR: ${scope}, Deployment ${o.deployment} in ${o.namespace}: ${operator.available} available, leader: ${operator.leader}\n  serving: ${serving}\n`,
     );
+  }
+  return out;
+}
+
+/** A cluster as `-o json|yaml|jsonpath` show it: plain fields, stable names for scripts. */
+export function clusterRecord(c: ClusterView) {
+  return {
+    name: c.name,
+    namespace: c.namespace,
+    release: c.release ?? '',
+    phase: c.phase,
+    restarts: c.restarts,
+    workers: c.workers,
+    operator: operatorText(c),
+    ...(c.autoscaler ? { autoscaler: c.autoscaler } : {}),
+    createdAt: c.createdAt,
+  };
+}
+
+const CLUSTER_COLUMNS = ['NAME', 'NAMESPACE', 'RELEASE', 'PHASE', 'WORKERS (READY/DESIRED)', 'OPERATOR', 'AGE'];
+const WIDE_COLUMNS = [...CLUSTER_COLUMNS, 'RESTARTS', 'AUTOSCALER'];
+
+export function clusterColumns(wide: boolean): string[] {
+  return wide ? WIDE_COLUMNS : CLUSTER_COLUMNS;
+}
+
+export function clusterCells(c: ClusterView, wide: boolean, now = Date.now()): string[] {
+  const cells = [
+    c.name,
+    c.namespace,
+    c.release ?? '',
+    colourPhase(c.phase),
+    workersText(c),
+    operatorText(c),
+    age(c.createdAt, now),
+  ];
+  if (!wide) return cells;
+  return [
+    ...cells,
+    String(c.restarts),
+    c.autoscaler
+      ? c.autoscaler.state === 'Active'
+        ? `Active, demand: ${c.autoscaler.pendingDemand ?? 'none'}`
+        : c.autoscaler.state
+      : '',
+  ];
+}
+
+/** `get clusters` in any listing format; JSONPath sees kubectl's shape, a List with `items`. */
+export function formatClusters(
+  clusters: readonly ClusterView[],
+  format: ListingFormat,
+  options: { noHeaders?: boolean } = {},
+): string {
+  switch (format.kind) {
+    case 'table':
+    case 'wide': {
+      const wide = format.kind === 'wide';
+      return formatTable(
+        clusterColumns(wide),
+        clusters.map((c) => clusterCells(c, wide)),
+        options,
+      );
+    }
+    case 'name':
+      return clusters.map((c) => `raycluster.cluster.ray.io/${c.name}\n`).join('');
+    case 'json':
+    case 'yaml':
+      return structured(clusters.map(clusterRecord), format.kind);
+    case 'jsonpath':
+      return format.render({ kind: 'List', items: clusters.map(clusterRecord) });
   }
 }

@@ -8,6 +8,7 @@ import type { DryRun } from '../actions/deploy-request.ts';
 import type { InstallRequest } from '../actions/install.ts';
 import type { ReleaseRef } from '../chart/objects.ts';
 import { UsageError } from '../errors.ts';
+import { parseReleaseLabels } from '../release/custom-labels.ts';
 import { parseDuration } from '../duration.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 import { addValuesOptions, readValuesInput, valuesInputFromFlags, type ValuesFlags } from './values-flags.ts';
@@ -26,6 +27,8 @@ export interface DeployFlags extends ValuesFlags {
   forceConflicts?: boolean;
   output: OutputFormat;
   chart?: string;
+  labels?: string;
+  takeOwnership?: boolean;
 }
 
 export function addDeployOptions(command: Command): Command {
@@ -46,8 +49,16 @@ export function addDeployOptions(command: Command): Command {
     .option('--skip-crds', 'do not install the RayCluster CRD')
     .option('--history-max <n>', HISTORY_MAX_HELP, String(DEFAULT_HISTORY_MAX))
     .option('--force-conflicts', 'take over fields that another field manager (e.g. kubectl) set')
+    .option(
+      '--take-ownership',
+      'adopt existing objects of another release or of none, instead of refusing (as helm 3.17)',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .option('--chart <dir>', 'use another chart directory of the same layout (templates/, values/)');
+    .option('--chart <dir>', 'use another chart directory of the same layout (templates/, values/)')
+    .option(
+      '--labels <k=v,...>',
+      'custom labels on the release records, selectable with `list -l` (upgrade merges them; k=null removes one)',
+    );
 }
 
 export function deployOptions(flags: DeployFlags): {
@@ -56,6 +67,7 @@ export function deployOptions(flags: DeployFlags): {
   atomic: boolean;
   dryRun: DryRun;
   historyMax: number;
+  labels?: Record<string, string | null>;
 } {
   const dryRun =
     flags.dryRun === undefined || flags.dryRun === false ? 'none' : flags.dryRun === true ? 'client' : flags.dryRun;
@@ -68,6 +80,7 @@ export function deployOptions(flags: DeployFlags): {
     atomic: Boolean(flags.atomic || flags.rollbackOnFailure),
     dryRun,
     historyMax: parseHistoryMax(flags.historyMax),
+    ...(flags.labels === undefined ? {} : { labels: parseReleaseLabels(flags.labels) }),
   };
 }
 
@@ -83,7 +96,9 @@ export function parseHistoryMax(text: string): number {
 }
 
 /** The chart and the user's values, read before connecting so that bad input fails without a cluster. */
-export async function loadDeployInputs(flags: DeployFlags): Promise<{ chart: CompiledChart; userValues: Values }> {
+export async function loadDeployInputs(
+  flags: ValuesFlags & { chart?: string },
+): Promise<{ chart: CompiledChart; userValues: Values }> {
   const chart = flags.chart ? await loadChartDir(resolve(flags.chart)) : await loadBuiltinChart();
   return { chart, userValues: userSuppliedValues(valuesInputFromFlags(flags), readValuesInput) };
 }
@@ -102,6 +117,7 @@ export function deployRequest(
     createNamespace: Boolean(flags.createNamespace),
     skipCrds: Boolean(flags.skipCrds),
     forceConflicts: Boolean(flags.forceConflicts),
+    takeOwnership: Boolean(flags.takeOwnership),
     ...(flags.description === undefined ? {} : { description: flags.description }),
   };
 }

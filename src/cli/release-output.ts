@@ -7,12 +7,16 @@ import { printable } from './terminal.ts';
 export function printRelease(
   release: Release,
   format: OutputFormat,
-  options: { showNotes?: boolean; manifest?: boolean } = {},
+  options: { showNotes?: boolean; manifest?: boolean; description?: boolean } = {},
 ): void {
-  if (format !== 'table') {
-    process.stdout.write(structured(release, format));
-    return;
-  }
+  process.stdout.write(format === 'table' ? formatRelease(release, options) : structured(release, format));
+}
+
+/** The release's header in Helm's layout; DESCRIPTION unless `description: false` (helm's status without --show-desc). */
+export function formatRelease(
+  release: Release,
+  options: { showNotes?: boolean; manifest?: boolean; description?: boolean } = {},
+): string {
   const lines = [
     `NAME: ${release.name}`,
     `LAST DEPLOYED: ${formatTime(release.info.last_deployed)}`,
@@ -20,12 +24,12 @@ export function printRelease(
     `STATUS: ${release.info.status}`,
     `REVISION: ${release.version}`,
     `CHART: ${release.chart.metadata.name}-${release.chart.metadata.version}`,
-    `DESCRIPTION: ${release.info.description}`,
   ];
+  if (options.description !== false) lines.push(`DESCRIPTION: ${release.info.description}`);
   if (options.manifest) lines.push('MANIFEST:', release.manifest.trimEnd());
   if (options.showNotes !== false && release.info.notes) lines.push('NOTES:', release.info.notes.trimEnd());
   // A release record may come from anyone who could write Secrets: nothing in it drives the terminal.
-  process.stdout.write(`${printable(lines.join('\n'))}\n`);
+  return `${printable(lines.join('\n'))}\n`;
 }
 
 /** The release for scripts: Helm's JSON field names, without the chart's files. */

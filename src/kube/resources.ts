@@ -219,9 +219,14 @@ export class Objects implements ClusterObjects {
         'DELETE',
         resourcePath(info, object.metadata.namespace, object.metadata.name),
         callFor(info, 'delete', object),
+        // With a body, the API server reads every option from it and ignores the query: dryRun goes in the body.
         {
-          body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagation ?? 'Background' },
-          query: { dryRun: options.dryRun ? 'All' : undefined },
+          body: {
+            kind: 'DeleteOptions',
+            apiVersion: 'v1',
+            propagationPolicy: options.propagation ?? 'Background',
+            ...(options.dryRun ? { dryRun: ['All'] } : {}),
+          },
         },
       );
       return true;

@@ -17,7 +17,8 @@ export function secretName(release: string, version: number): string {
  * wire, so a Secret's data.release starts "SDRzSUFB".)
  */
 export function encodeRelease(release: Release): string {
-  return gzipSync(Buffer.from(JSON.stringify(release)), { level: 9 }).toString('base64');
+  const { labels: _onTheSecret, ...record } = release;
+  return gzipSync(Buffer.from(JSON.stringify(record)), { level: 9 }).toString('base64');
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08];

@@ -9,6 +9,29 @@ export class ReleaseNotFoundError extends UserError {
 }
 
 /** The revision after the newest one (1 for a new release). */
+/**
+ * The revision a rollback restores: `version`, or without it the one before the latest (helm's rule). The release
+ * must exist; a missing revision is a user error that says where to look.
+ */
+export function rollbackTarget(
+  releases: readonly Release[],
+  ref: { name: string; namespace: string },
+  version: number | undefined,
+): { last: Release; target: Release } {
+  const last = latest(releases);
+  if (!last) throw new ReleaseNotFoundError(ref);
+  const target = releases.find((r) => r.version === (version ?? last.version - 1));
+  if (!target) {
+    throw new UserError(
+      version === undefined
+        ? `release "${ref.name}" has no revision before ${last.version} to roll back to`
+        : `release "${ref.name}" has no revision ${version}`,
+      `see the revisions with \`rayctl history ${ref.name} -n ${ref.namespace}\``,
+    );
+  }
+  return { last, target };
+}
+
 export function nextVersion(history: readonly Release[]): number {
   return history.reduce((max, r) => Math.max(max, r.version), 0) + 1;
 }

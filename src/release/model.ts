@@ -59,4 +59,6 @@ export interface Release {
   hooks: unknown[];
   /** Helm 4 records how objects were applied; rayctl always uses server-side apply. */
   apply_method?: 'ssa' | 'csa';
+  /** Custom labels (`--labels`): on the Secret, never in the JSON (helm's `json:"-"`). */
+  labels?: Record<string, string>;
 }

@@ -1,3 +1,4 @@
+import { customLabels } from './custom-labels.ts';
 import { UserError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound, KubeError } from '../kube/errors.ts';
@@ -166,8 +167,9 @@ export class ReleaseStorage implements ReleaseStore {
     if (data === undefined) throw new UserError(`release record ${source} has no data.release`);
     const release = decodeRelease(Buffer.from(data, 'base64').toString('utf8'), source);
     const createdAt = secret.metadata.labels?.createdAt;
+    const labels = customLabels(secret.metadata.labels);
     return {
-      release: { ...release, namespace: release.namespace || secret.metadata.namespace },
+      release: { ...release, namespace: release.namespace || secret.metadata.namespace, ...(labels ? { labels } : {}) },
       resourceVersion: secret.metadata.resourceVersion ?? '',
       ...(createdAt ? { createdAt } : {}),
     };
@@ -181,7 +183,7 @@ export class ReleaseStorage implements ReleaseStore {
       metadata: {
         name: secretName(release.name, release.version),
         namespace: release.namespace,
-        labels: { ...releaseLabels(release), ...timestamps },
+        labels: { ...release.labels, ...releaseLabels(release), ...timestamps },
       },
       data: { release: Buffer.from(encodeRelease(release)).toString('base64') },
     };

@@ -152,7 +152,7 @@ describe('workflow 1: one operator, clusters added later', () => {
       result.stderr,
       /RayCluster "example-cluster2" in namespace "ray-[0-9a-f]+" \(release "example-cluster2"/,
     );
-    assert.match(result.stderr, /--cascade/);
+    assert.match(result.stderr, /--with-clusters/);
     assert.equal(
       (await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status,
       200,
@@ -160,8 +160,37 @@ describe('workflow 1: one operator, clusters added later', () => {
     );
   });
 
-  it('--cascade uninstalls the clusters first, then the operator; nothing is left', async () => {
-    const result = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs, '--cascade']);
+  it("the old bare --cascade is refused with what to use now; --cascade has helm's meaning", async () => {
+    const old = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs, '--cascade']);
+    assert.equal(old.code, 2, old.stderr);
+    assert.match(old.stderr, /--cascade takes a value, as in helm: background, orphan or foreground/);
+    assert.match(old.stderr, /use --with-clusters/);
+    const wrong = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs, '--cascade=sideways']);
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /--cascade "sideways" is not a deletion policy/);
+    assert.equal(
+      (await client.request('GET', `/apis/apps/v1/namespaces/${operatorNs}/deployments/ray-operator`)).status,
+      200,
+      'nothing was deleted',
+    );
+  });
+
+  it('--dry-run --with-clusters lists what would go and changes nothing', async () => {
+    const before = await releaseSecrets(client, rayNs);
+    const result = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs, '--with-clusters', '--dry-run']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /--with-clusters: would uninstall release "example-cluster"/);
+    assert.match(result.stdout, /would delete Deployment "ray-operator"/);
+    assert.match(result.stdout, /release "ray-operator" would be uninstalled \(dry run: nothing changed\)/);
+    assert.deepEqual(await releaseSecrets(client, rayNs), before);
+    assert.equal(
+      (await client.request('GET', `/apis/cluster.ray.io/v1/namespaces/${rayNs}/rayclusters/example-cluster`)).status,
+      200,
+    );
+  });
+
+  it('--with-clusters uninstalls the clusters first, then the operator; nothing is left', async () => {
+    const result = await rayctl(['uninstall', 'ray-operator', '-n', operatorNs, '--with-clusters']);
     assert.equal(result.code, 0, result.stderr);
     installed.length = 0;
     assert.deepEqual(await releaseSecrets(client, rayNs), []);

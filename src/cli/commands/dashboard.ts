@@ -12,6 +12,10 @@ export function dashboardCommand(): Command {
     .argument('<cluster>', 'RayCluster name')
     .option('--port <local>', 'the local port (default 8265, or a free one when it is taken)')
     .option('--open', 'open the dashboard in a browser')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rayctl dashboard example-cluster -n ray --open\n  rayctl dashboard example-cluster -n ray --port 18265',
+    )
     .action(async (cluster: string, flags: { port?: string; open?: boolean }, cmd: Command) => {
       await forwardUntilStopped(cmd, cluster, ['dashboard'], flags.port ? [`dashboard=${flags.port}`] : [], (urls) => {
         if (!flags.open) return;

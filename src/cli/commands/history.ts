@@ -11,6 +11,10 @@ export function historyCommand(): Command {
     .argument('<release>', 'release name')
     .option('--max <n>', 'the most recent N revisions only', '256')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rayctl history example-cluster -n ray\n  rayctl history example-cluster -n ray --max 3 -o json',
+    )
     .action(async (name: string, flags: { max: string; output: OutputFormat }, cmd: Command) => {
       checkReleaseName(name);
       const { ctx, namespace } = await connectFromFlags(cmd);

@@ -143,6 +143,7 @@ function statusCommand(): Command {
     .argument('<cluster>', 'RayCluster name')
     .argument('<job>', 'submission id')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addHelpText('after', '\nExample:\n  rayctl job status example-cluster raysubmit_XYZ -n ray -o json')
     .action(async (cluster: string, id: string, flags: { output: OutputFormat }, cmd: Command) => {
       await withJobs(cmd, cluster, async (jobs) => {
         const job = await jobs.get(id);
@@ -159,6 +160,7 @@ function logsCommand(): Command {
     .argument('<cluster>', 'RayCluster name')
     .argument('<job>', 'submission id')
     .option('-f, --follow', 'keep printing until the job ends; exit with its outcome')
+    .addHelpText('after', '\nExample:\n  rayctl job logs example-cluster raysubmit_XYZ -n ray --follow')
     .action(async (cluster: string, id: string, flags: { follow?: boolean }, cmd: Command) => {
       await withJobs(cmd, cluster, async (jobs) => {
         if (!flags.follow) return void process.stdout.write(await jobs.logs(id));
@@ -173,6 +175,7 @@ function stopCommand(): Command {
     .argument('<cluster>', 'RayCluster name')
     .argument('<job>', 'submission id')
     .option('--no-wait', 'return once Ray accepted the request')
+    .addHelpText('after', '\nExample:\n  rayctl job stop example-cluster raysubmit_XYZ -n ray')
     .action(async (cluster: string, id: string, flags: { wait: boolean }, cmd: Command) => {
       await withJobs(cmd, cluster, async (jobs) => {
         const before = await jobs.get(id);
@@ -193,6 +196,7 @@ function listCommand(): Command {
     .summary("list a cluster's jobs")
     .argument('<cluster>', 'RayCluster name')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addHelpText('after', '\nExample:\n  rayctl job list example-cluster -n ray')
     .action(async (cluster: string, flags: { output: OutputFormat }, cmd: Command) => {
       await withJobs(cmd, cluster, async (jobs) => printJobs(await jobs.list(), flags.output));
     });
@@ -204,6 +208,13 @@ export function jobCommand(): Command {
     .description(
       "Ray's Jobs API on the head's dashboard, through the API server's service proxy: no port-forward, nothing " +
         'installed in the cluster. Needs the services/proxy permission on the head Service.',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rayctl job submit example-cluster -n ray -- python -c "import ray; ray.init(); print(ray.cluster_resources())"
+  rayctl job list example-cluster -n ray`,
     )
     .addCommand(submitCommand())
     .addCommand(statusCommand())

@@ -20,12 +20,31 @@ export function rollbackCommand(): Command {
     .option('--timeout <duration>', 'how long --wait waits', '5m')
     .option('--force-conflicts', 'take over fields that another field manager set')
     .option('--history-max <n>', HISTORY_MAX_HELP, String(DEFAULT_HISTORY_MAX))
+    .option(
+      '--dry-run',
+      'check the rollback against the API server (dry-run apply) and show the revision; change nothing',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  rayctl rollback example-cluster -n ray            # to the revision before the current one
+  rayctl rollback example-cluster 2 -n ray --wait
+  rayctl rollback example-cluster 0 -n ray --dry-run   # what the previous revision would restore`,
+    )
     .action(
       async (
         name: string,
         revision: string | undefined,
-        flags: { wait?: boolean; timeout: string; forceConflicts?: boolean; historyMax: string; output: OutputFormat },
+        flags: {
+          wait?: boolean;
+          timeout: string;
+          forceConflicts?: boolean;
+          historyMax: string;
+          dryRun?: boolean;
+          output: OutputFormat;
+        },
         cmd: Command,
       ) => {
         checkReleaseName(name);
@@ -36,6 +55,7 @@ export function rollbackCommand(): Command {
           timeoutMs: parseDuration(flags.timeout),
           force: Boolean(flags.forceConflicts),
           historyMax: parseHistoryMax(flags.historyMax),
+          dryRun: Boolean(flags.dryRun),
         };
         const { ctx, namespace } = await connectFromFlags(cmd);
         try {
@@ -45,7 +65,7 @@ export function rollbackCommand(): Command {
             revision === undefined || revision === '0' ? undefined : Number(revision),
             options,
           );
-          printRelease(release, flags.output, { showNotes: false });
+          printRelease(release, flags.output, { showNotes: false, manifest: Boolean(flags.dryRun) });
         } finally {
           ctx.client.close();
         }

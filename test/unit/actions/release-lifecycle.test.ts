@@ -105,7 +105,7 @@ describe('install', () => {
       wait: false,
       timeoutMs: 1_000,
       deleteCrds: false,
-      cascade: false,
+      withClusters: false,
       force: false,
     });
     await assert.rejects(
@@ -289,6 +289,34 @@ describe('rollback', () => {
     await assert.rejects(rollbackTo(ctx, release, 7, rollbackOptions), /has no revision 7/);
     await assert.rejects(rollbackTo(ctx, { name: 'nope', namespace: NS }, undefined, rollbackOptions), /not found/);
     assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'superseded', 2: 'deployed' });
+  });
+});
+
+describe('uninstall', () => {
+  const uninstallRequest = { release, keepHistory: false, wait: false, timeoutMs: 1_000, deleteCrds: false };
+  const request = { ...uninstallRequest, withClusters: false, force: false };
+
+  test('--dry-run names what would go and changes nothing', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest());
+    const objectsBefore = [...ctx.cluster.objects.keys()].sort();
+    const result = await uninstall(ctx, { ...request, dryRun: true });
+    assert.ok(result.deleted.some((o) => o.kind === 'RayCluster' && o.metadata.name === 'c1'));
+    assert.deepEqual([...ctx.cluster.objects.keys()].sort(), objectsBefore);
+    assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'deployed' });
+  });
+
+  test("helm's --cascade reaches every delete; --description is recorded on the kept history", async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest());
+    const before = ctx.cluster.calls.length;
+    await uninstall(ctx, { ...request, keepHistory: true, propagation: 'Orphan', description: 'moved to ray-2' });
+    const deletes = ctx.cluster.calls.slice(before).filter((c) => c.verb === 'delete');
+    assert.ok(deletes.length > 0);
+    assert.deepEqual(new Set(deletes.map((c) => c.propagation)), new Set(['Orphan']));
+    const [kept] = await ctx.storage.history('c1', NS);
+    assert.equal(kept?.release.info.status, 'uninstalled');
+    assert.equal(kept?.release.info.description, 'moved to ray-2');
   });
 });
 

@@ -64,11 +64,11 @@ describe('a view the cluster will not fully show', () => {
       call.kind === 'Deployment'
         ? new KubeError('deployments.apps is forbidden', { verb: 'list', resource: 'deployments' }, 403, 'Forbidden')
         : undefined;
-    const [forbidden] = await listClusters(ctx);
+    const [forbidden] = await listClusters(ctx, {});
     assert.equal(operatorText(forbidden!), 'unknown (forbidden)');
 
     ctx.cluster.failOn = () => undefined;
-    const [allowed] = await listClusters(ctx);
+    const [allowed] = await listClusters(ctx, {});
     assert.equal(operatorText(allowed!), 'none');
   });
 });

@@ -20,6 +20,8 @@ export interface Call {
   kind: string;
   name?: string;
   namespace?: string;
+  /** A delete's propagation policy, when one was given. */
+  propagation?: string;
 }
 
 /**
@@ -78,10 +80,11 @@ export class MemoryCluster implements ClusterObjects {
     return live && structuredClone(live);
   }
 
-  async delete(ref: Ref): Promise<boolean> {
+  async delete(ref: Ref, options: { dryRun?: boolean; propagation?: string } = {}): Promise<boolean> {
     const info = this.served(ref.apiVersion, ref.kind);
     if (!info) return false;
-    await this.call('delete', ref);
+    await this.call('delete', ref, options.propagation);
+    if (options.dryRun) return this.objects.has(this.key(info, ref));
     return this.objects.delete(this.key(info, ref));
   }
 
@@ -132,13 +135,14 @@ export class MemoryCluster implements ClusterObjects {
     return undefined;
   }
 
-  private async call(verb: Call['verb'], ref: Ref): Promise<ResourceInfo> {
+  private async call(verb: Call['verb'], ref: Ref, propagation?: string): Promise<ResourceInfo> {
     const call: Call = {
       verb,
       apiVersion: ref.apiVersion,
       kind: ref.kind,
       ...(ref.metadata.name ? { name: ref.metadata.name } : {}),
       ...(ref.metadata.namespace ? { namespace: ref.metadata.namespace } : {}),
+      ...(propagation ? { propagation } : {}),
     };
     this.calls.push(call);
     await roundTrip();
