@@ -2,11 +2,14 @@ import { debugRequested } from './global-flags.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { packageVersion } from '../paths.ts';
+import { completeCommand, completionCommand } from './commands/completion.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
+import { diffCommand } from './commands/diff.ts';
 import { getCommand } from './commands/get.ts';
 import { historyCommand } from './commands/history.ts';
 import { installCommand } from './commands/install.ts';
 import { jobCommand } from './commands/job.ts';
+import { lintCommand } from './commands/lint.ts';
 import { listCommand } from './commands/list.ts';
 import { logsCommand } from './commands/logs.ts';
 import { operatorCommand } from './commands/operator.ts';
@@ -30,6 +33,22 @@ export function buildProgram(): Command {
     .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))
+    .option('--kube-as-user <user>', 'user to impersonate for the operation')
+    .option(
+      '--kube-as-group <group>',
+      'group to impersonate for the operation (repeatable)',
+      (group: string, groups: string[] = []) => [...groups, group],
+    )
+    .option('--kube-token <token>', "bearer token for authentication, instead of the kubeconfig user's credentials")
+    .option('--kube-apiserver <url>', "address and port of the API server, instead of the kubeconfig cluster's")
+    .option('--kube-ca-file <path>', 'certificate authority file that verifies the API server')
+    .option('--kube-insecure-skip-tls-verify', "don't verify the API server's certificate (insecure)")
+    .option('--kube-tls-server-name <name>', "server name to check the API server's certificate against")
+    .option('--burst-limit <n>', 'calls to the API server that may go at once (default 100; 0 for the default)')
+    .option(
+      '--qps <n>',
+      'calls per second to the API server after the burst (default 50, `rayctl operator` 1000; 0 for the default)',
+    )
     .option('--debug', 'show stack traces on errors and every API call with its time')
     .showHelpAfterError('(run "rayctl help <command>" for usage)')
     .showSuggestionAfterError()
@@ -44,12 +63,14 @@ Examples (from "Ray Operator Advanced Configuration"):
     installCommand(),
     upgradeCommand(),
     rollbackCommand(),
+    diffCommand(),
     uninstallCommand(),
     listCommand(),
     statusCommand(),
     historyCommand(),
     getCommand(),
     templateCommand(),
+    lintCommand(),
     showCommand(),
     operatorCommand(),
     scaleCommand(),
@@ -58,9 +79,12 @@ Examples (from "Ray Operator Advanced Configuration"):
     sessionCommand(),
     dashboardCommand(),
     versionCommand(),
+    completionCommand(),
   ]) {
     program.addCommand(command);
   }
+  // What the completion scripts call on each TAB; not a command for people.
+  program.addCommand(completeCommand(), { hidden: true });
   // Usage errors exit 2 (like a shell builtin); commander's own default is 1.
   const overrideExit = (command: Command): void => {
     command.exitOverride();
@@ -87,6 +111,8 @@ export async function main(argv: readonly string[]): Promise<number> {
  * (`helm install x --version 1.0.0`). Commander would print rayctl's version and exit 0 without installing.
  */
 function refuseVersionAfterCommand(program: Command, argv: readonly string[]): void {
+  // A line being completed may hold anything; the completion of `install x --version` is no command.
+  if (argv[0] === '__complete') return;
   const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
   const command = argv.findIndex((arg) => names.has(arg));
   const version = argv.findIndex((arg) => arg === '--version' || arg.startsWith('--version='));

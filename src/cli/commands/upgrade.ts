@@ -3,8 +3,10 @@ import { install } from '../../actions/install.ts';
 import { upgrade } from '../../actions/upgrade.ts';
 import { ReleaseNotFoundError } from '../../release/history.ts';
 import { checkReleaseName } from '../../release/names.ts';
+import { UsageError } from '../../errors.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { addDeployOptions, deployOptions, deployRequest, loadDeployInputs, type DeployFlags } from '../deploy-flags.ts';
+import { printRevisionDiff } from '../diff-output.ts';
 import { printRelease } from '../release-output.ts';
 
 interface UpgradeFlags extends DeployFlags {
@@ -12,6 +14,7 @@ interface UpgradeFlags extends DeployFlags {
   reuseValues?: boolean;
   resetValues?: boolean;
   recover?: boolean;
+  diff?: boolean;
 }
 
 export function upgradeCommand(): Command {
@@ -25,7 +28,11 @@ export function upgradeCommand(): Command {
     .option('-i, --install', 'install the release if it does not exist')
     .option('--reuse-values', "merge the given values over the release's last values")
     .option('--reset-values', "start from the chart's defaults, dropping the release's last values")
-    .option('--recover', 'mark a revision left pending by a killed command failed, then upgrade');
+    .option('--recover', 'mark a revision left pending by a killed command failed, then upgrade')
+    .option(
+      '--diff',
+      'with --dry-run=server: show what would change in the cluster (as `rayctl diff`), not the manifest',
+    );
   addDeployOptions(command);
   return command
     .addHelpText(
@@ -39,6 +46,8 @@ Examples ("Helm chart configuration"):
       checkReleaseName(name);
       const inputs = await loadDeployInputs(flags);
       const options = deployOptions(flags);
+      if (flags.diff && options.dryRun !== 'server')
+        throw new UsageError('--diff needs --dry-run=server', 'or see the same diff with `rayctl diff upgrade`');
       const { ctx, namespace } = await connectFromFlags(cmd);
       try {
         const request = deployRequest(flags, options, { name, namespace }, inputs);
@@ -52,7 +61,8 @@ Examples ("Helm chart configuration"):
           if (flags.install && err instanceof ReleaseNotFoundError) return install(ctx, { ...request, replace: true });
           throw err;
         });
-        printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
+        if (flags.diff) await printRevisionDiff(ctx, release, flags.output, { force: Boolean(flags.forceConflicts) });
+        else printRelease(release, flags.output, { manifest: options.dryRun !== 'none' });
       } finally {
         ctx.client.close();
       }
