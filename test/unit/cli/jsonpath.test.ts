@@ -51,6 +51,9 @@ test('a malformed template is a usage error that names the problem', () => {
     ['{end}', /\{end\} without \{range\}/],
     ['{.items[?(@.x == bare)]}', /cannot compare with bare/],
   ] as const) {
-    assert.throws(() => compileJsonPath(template), (err: Error) => err instanceof UsageError && why.test(err.message));
+    assert.throws(
+      () => compileJsonPath(template),
+      (err: Error) => err instanceof UsageError && why.test(err.message),
+    );
   }
 });
