@@ -9,6 +9,7 @@ import type { CompiledChart } from '../../../src/chart/compile.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
 import type { Values } from '../../../src/chart/tree.ts';
 import type { UserError } from '../../../src/errors.ts';
+import * as requests from '../../fixtures/deploy-requests.ts';
 import { memoryContext } from '../fakes/release-context.ts';
 
 const NS = 'ray';
@@ -18,27 +19,10 @@ before(async () => {
   chart = await loadBuiltinChart();
 });
 
-function installRequest(userValues: Values = {}): InstallRequest {
-  return {
-    release,
-    chart,
-    userValues,
-    createNamespace: true,
-    wait: false,
-    timeoutMs: 1_000,
-    atomic: false,
-    dryRun: 'none',
-    skipCrds: false,
-    replace: false,
-    historyMax: 10,
-    forceConflicts: false,
-  };
-}
-
-function upgradeRequest(userValues: Values = {}, extra: Partial<UpgradeRequest> = {}): UpgradeRequest {
-  const { createNamespace: _c, replace: _r, ...base } = installRequest(userValues);
-  return { ...base, reuseValues: false, resetValues: false, recover: false, ...extra };
-}
+const installRequest = (userValues: Values = {}, extra: Partial<InstallRequest> = {}) =>
+  requests.installRequest({ release, chart }, userValues, extra);
+const upgradeRequest = (userValues: Values = {}, extra: Partial<UpgradeRequest> = {}) =>
+  requests.upgradeRequest({ release, chart }, userValues, extra);
 
 const options = { force: false };
 const changedLines = (diff: string) => diff.split('\n').filter((l) => /^[-+]/.test(l));

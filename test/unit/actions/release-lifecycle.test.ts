@@ -13,6 +13,7 @@ import type { CompiledChart } from '../../../src/chart/compile.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
 import type { Values } from '../../../src/chart/tree.ts';
 import { ReleaseConflictError } from '../../../src/release/store.ts';
+import * as requests from '../../fixtures/deploy-requests.ts';
 import { memoryContext } from '../fakes/release-context.ts';
 
 const NS = 'ray';
@@ -24,28 +25,10 @@ before(async () => {
   chart = await loadBuiltinChart();
 });
 
-function installRequest(userValues: Values = {}, extra: Partial<InstallRequest> = {}): InstallRequest {
-  return {
-    release,
-    chart,
-    userValues,
-    createNamespace: true,
-    wait: false,
-    timeoutMs: 1_000,
-    atomic: false,
-    dryRun: 'none',
-    skipCrds: false,
-    replace: false,
-    historyMax: 10,
-    forceConflicts: false,
-    ...extra,
-  };
-}
-
-function upgradeRequest(userValues: Values = {}, extra: Partial<UpgradeRequest> = {}): UpgradeRequest {
-  const { createNamespace: _c, replace: _r, ...base } = installRequest(userValues);
-  return { ...base, reuseValues: false, resetValues: false, recover: false, ...extra };
-}
+const installRequest = (userValues: Values = {}, extra: Partial<InstallRequest> = {}) =>
+  requests.installRequest({ release, chart }, userValues, extra);
+const upgradeRequest = (userValues: Values = {}, extra: Partial<UpgradeRequest> = {}) =>
+  requests.upgradeRequest({ release, chart }, userValues, extra);
 
 const rollbackOptions = { wait: false, timeoutMs: 1_000, force: false, historyMax: 10 };
 
