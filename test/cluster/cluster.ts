@@ -90,6 +90,28 @@ export interface ClusterState {
   startupMs: number;
   /** ms from startCluster() to each milestone, to see what a slow start waited for. */
   milestonesMs: Record<string, number>;
+  /** kube-apiserver's audit log (JSON lines): only requests of users in AUDITED_GROUP are written. */
+  auditLog?: string;
+}
+
+/**
+ * Clients whose certificate puts them in this group (O=) are written to the audit log, at Metadata level, one event
+ * per request: benchmarks count an operator's API requests by giving it an identity of its own in this group.
+ * Everyone else is not logged, so the log costs the other tests nothing.
+ */
+export const AUDITED_GROUP = 'rayctl:audited';
+
+function auditPolicy(): string {
+  return [
+    'apiVersion: audit.k8s.io/v1',
+    'kind: Policy',
+    'omitStages: [RequestReceived, ResponseStarted]',
+    'rules:',
+    '  - level: Metadata',
+    `    userGroups: ["${AUDITED_GROUP}"]`,
+    '  - level: None',
+    '',
+  ].join('\n');
 }
 
 const stateFileName = 'cluster.json';
@@ -363,6 +385,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     (await readdir(stageDir)).sort().map((f) => readFile(join(stageDir, f), 'utf8')),
   );
   await writeFile(stagesFile, stageTexts.join('\n---\n'));
+  const auditPolicyFile = join(dir, 'audit-policy.yaml');
+  await writeFile(auditPolicyFile, auditPolicy());
 
   const state: ClusterState = {
     version: 1,
@@ -382,6 +406,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     processes: [],
     startupMs: 0,
     milestonesMs: {},
+    auditLog: join(dir, 'audit.log'),
   };
   // HOME inside the temp dir: kwok reads ~/.kwok/kwok.yaml, and nothing should see the user's ~/.kube.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home') };
@@ -450,6 +475,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       '--disable-admission-plugins=TaintNodesByCondition',
       '--allow-privileged=true',
       '--profiling=false',
+      `--audit-policy-file=${auditPolicyFile}`,
+      `--audit-log-path=${state.auditLog}`,
+      // Batched, flushed within a second: requests never wait for the log, and a reader sees them soon.
+      '--audit-log-mode=batch',
+      '--audit-log-batch-max-wait=1s',
       `--cert-dir=${join(dir, 'kube-apiserver-certs')}`,
     ]);
     await waitFor(

@@ -280,6 +280,74 @@ export function hostileCases(dir: string, namespace: string): HostileCase[] {
       args: ['operator', '--allowed-service-accounts', 'a/b'],
       names: /--allowed-service-accounts: "a\/b" is not a ServiceAccount name/,
     },
+    {
+      category: 'flags',
+      what: '--labels with a reserved key',
+      args: install('--labels', 'owner=me'),
+      names: /--labels: "owner" is a label helm's release records keep for themselves/,
+    },
+    {
+      category: 'flags',
+      what: '--labels with a key that is no label key',
+      args: install('--labels', 'bad!key=x'),
+      names: /--labels: "bad!key" is not a label key/,
+    },
+    {
+      category: 'flags',
+      what: 'list --max -1',
+      args: ['list', '--max', '-1'],
+      names: /--max "-1" must be a whole number/,
+    },
+    {
+      category: 'flags',
+      what: 'uninstall --cascade=sideways',
+      args: ['uninstall', 'victim', '--cascade=sideways'],
+      names: /--cascade "sideways" is not a deletion policy/,
+    },
+    {
+      category: 'flags',
+      what: '--qps -5',
+      args: ['list', '--qps', '-5'],
+      names: /--qps must be a number ≥ 0/,
+    },
+    {
+      category: 'flags',
+      what: '--kube-apiserver with an ftp URL',
+      args: ['list', '--kube-apiserver', 'ftp://x'],
+      names: /--kube-apiserver "ftp:\/\/x": the scheme must be https or http/,
+    },
+    {
+      category: 'flags',
+      what: 'diff --context abc',
+      args: ['diff', 'upgrade', 'victim', '--context', 'abc'],
+      names: /--context "abc" must be a whole number of lines/,
+    },
+    {
+      category: 'flags',
+      what: 'lint --kube-version 1.20',
+      args: ['lint', '--kube-version', '1.20'],
+      names: /--kube-version 1\.20: rayctl ships the Kubernetes schemas of/,
+    },
+    {
+      category: 'flags',
+      what: 'scale with nothing to set',
+      args: ['scale', 'victim', '--pod-type', 'rayWorkerType'],
+      names: /scale needs --workers, --min-workers or --max-workers/,
+    },
+
+    // Output.
+    {
+      category: 'output',
+      what: '-o jsonpath with an unclosed action',
+      args: ['get', 'clusters', '-o', 'jsonpath={.items[*]'],
+      names: /-o jsonpath: unclosed \{/,
+    },
+    {
+      category: 'output',
+      what: '-o jsonpath= without a template',
+      args: ['status', 'victim', '-o', 'jsonpath='],
+      names: /-o jsonpath= needs a template/,
+    },
 
     // Kubeconfigs.
     {
