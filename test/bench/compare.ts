@@ -1,0 +1,203 @@
+// rayctl against KubeRay, helm 3, helm 4 and the floor (a script, not a test): every number is a ratio measured in
+// the same run on the same control plane. Run: npm run bench:compare [-- --quick] [--repeat N] [--json FILE]
+//   operators: 1×10, 100×10 (+ churn 10 → 20 → 5 workers), 1000×10 RayClusters × workers on kwok nodes: wall time
+//     until every pod is Running and Ready, operator CPU and peak RSS (/proc), API requests (audit log, one client
+//     certificate per contender); the floor creates the same pods directly, 8 in flight.
+//   commands: install/upgrade/rollback/uninstall and `list -A` against helm 3 and 4; --version/template against node.
+// Uses RAYCTL_TEST_CLUSTER when set (npm test's shared cluster), else starts its own control plane.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  adminClient,
+  attachCluster,
+  clusterState,
+  startCluster,
+  stopCluster,
+  type ClusterState,
+  type TestCluster,
+} from '../cluster/cluster.ts';
+import type { KubeHttp } from '../cluster/kube-http.ts';
+import { cliTimings, type Samples, type Tool } from './compare/cli.ts';
+import { floor, kubeRay, rayctl, type Contender } from './compare/contenders.ts';
+import { kubeRayBuild } from './compare/kuberay.ts';
+import { rotated } from './compare/measure.ts';
+import { cliMedians, cliRatios, operatorRatios, operatorRows, printReport } from './compare/report.ts';
+import { runScenario, type Measurement, type Scenario } from './compare/scenarios.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    repeat: { type: 'string' },
+    'operator-repeat': { type: 'string' },
+    json: { type: 'string' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const quick = flags.quick;
+const cliRepeat = Number(flags.repeat ?? (quick ? 1 : 3));
+const operatorRepeat = Number(flags['operator-repeat'] ?? 1);
+/** e.g. --skip 1000x10,list: scenarios or command groups left out (said in the output and the JSON). */
+const skipped = new Set(flags.skip.split(',').filter(Boolean));
+
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+const shared = process.env.RAYCTL_TEST_CLUSTER;
+
+const SCENARIOS: Scenario[] = [
+  { id: '1x10', clusters: 1, workers: 10 },
+  { id: '100x10', clusters: 100, workers: 10, churn: [20, 5] },
+  { id: '1000x10', clusters: 1000, workers: 10 },
+].filter((s) => (quick ? s.id === '1x10' : !skipped.has(s.id)));
+// 110 pods a kwok node: the largest scenario (11,000 pods) plus room for what else runs.
+const NODES = quick ? 3 : 110;
+
+function log(line: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function operatorScenarios(
+  cluster: TestCluster,
+  contenders: Contender[],
+  onResults: (results: Measurement[]) => void,
+): Promise<void> {
+  const ctx = {
+    state: clusterState(cluster),
+    admin: adminClient(clusterState(cluster)),
+    logDir: mkdtempSync(join(tmpdir(), 'rayctl-compare-logs-')),
+  };
+  log(`operator logs in ${ctx.logDir}`);
+  try {
+    for (const contender of contenders) await contender.prepare(ctx.admin);
+    let round = 0;
+    for (const scenario of SCENARIOS)
+      for (let repetition = 0; repetition < operatorRepeat; repetition++, round++)
+        for (const contender of rotated(contenders, round)) {
+          log(`${scenario.id} ${contender.name} (repetition ${repetition + 1}/${operatorRepeat})…`);
+          const results = await runScenario(ctx, contender, scenario, repetition).catch((error: Error) => {
+            // One failed contender must not lose the others' numbers: said here and in the JSON.
+            log(`  FAILED: ${error.message}`);
+            failures.push(`${scenario.id} ${contender.name}: ${error.message}`);
+            return [];
+          });
+          for (const m of results)
+            log(
+              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s, ${m.requests} requests`,
+            );
+          onResults(results);
+        }
+  } finally {
+    ctx.admin.close();
+  }
+}
+
+async function rayCrdNames(admin: KubeHttp): Promise<Set<string>> {
+  const list = await admin.get<{ items: { metadata: { name: string } }[] }>(CRDS);
+  return new Set(list.items.map((crd) => crd.metadata.name).filter((name) => name.endsWith('ray.io')));
+}
+
+async function removeCrdsAddedSince(admin: KubeHttp, before: Set<string>): Promise<void> {
+  for (const name of await rayCrdNames(admin)) if (!before.has(name)) await admin.request('DELETE', `${CRDS}/${name}`);
+}
+
+async function commandTimings(cluster: TestCluster): Promise<Samples> {
+  const tools: Tool[] = quick ? ['rayctl', 'helm3'] : ['rayctl', 'helm3', 'helm4'];
+  log(`commands: ${tools.join(', ')}, ${cliRepeat} repetition(s)…`);
+  const admin = adminClient(clusterState(cluster));
+  try {
+    return await cliTimings({
+      admin,
+      kubeconfig: cluster.kubeconfig,
+      binDir: cluster.binDir,
+      repeat: cliRepeat,
+      tools,
+      listReleases: quick || skipped.has('list') ? 0 : 200,
+      listRevisions: 10,
+    });
+  } finally {
+    admin.close();
+  }
+}
+
+const failures: string[] = [];
+
+const METHOD = {
+  wall: 'from the first create (or scale) request to the watch event after which exactly the expected pods exist, all Running and Ready',
+  cpu: 'utime+stime of the operator process (/proc/<pid>/stat) over the same window; none for the floor',
+  peakRss: "VmHWM of the operator process at the window's end (its peak since it started)",
+  requests:
+    "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",
+  operators: 'both with reconcile concurrency 10 and client-side QPS 1000 / burst 2000; no autoscaling',
+  repeats: { operatorScenarios: operatorRepeat, commands: cliRepeat },
+  skipped: quick ? ['100x10', '1000x10', 'list', 'helm4'] : [...skipped],
+};
+
+interface Collected {
+  samples: Samples;
+  measurements: Measurement[];
+  load: { start: number[]; end: number[] };
+}
+
+/** Written after every step, so a run cut short still leaves what it measured. */
+function writeResults(file: string, state: ClusterState, collected: Collected) {
+  const rows = operatorRows(collected.measurements);
+  const medians = cliMedians(collected.samples);
+  const ratios = [...operatorRatios(rows), ...cliRatios(medians)];
+  mkdirSync(dirname(file), { recursive: true });
+  const results = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavg: collected.load },
+    cluster: { kwokNodes: state.nodes.length, shared: Boolean(process.env.RAYCTL_TEST_CLUSTER) },
+    method: METHOD,
+    operator: { rows, measurements: collected.measurements },
+    commands: { medianMs: medians, samplesMs: collected.samples },
+    ratios,
+    failures,
+  };
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  return { rows, medians, ratios };
+}
+
+/**
+ * On npm test's shared cluster, leaves the CRDs as it found them: KubeRay's rayclusters.ray.io would make
+ * `kubectl get rayclusters` ambiguous for the test files after this one.
+ */
+async function restoringCrds(cluster: TestCluster, run: () => Promise<void>): Promise<void> {
+  const admin = adminClient(clusterState(cluster));
+  const before = await rayCrdNames(admin);
+  try {
+    await run();
+  } finally {
+    if (shared) await removeCrdsAddedSince(admin, before);
+    admin.close();
+  }
+}
+
+async function main(cluster: TestCluster): Promise<void> {
+  const state = clusterState(cluster);
+  const file = flags.json ?? join('test', 'bench', 'results', `compare-${new Date().toISOString().slice(0, 10)}.json`);
+  const collected: Collected = { samples: {}, measurements: [], load: { start: loadavg(), end: [] } };
+  // Commands first: short, and then a run cut short by time still has them.
+  collected.samples = await commandTimings(cluster);
+  writeResults(file, state, collected);
+  const contenders = [floor(state), kubeRay(kubeRayBuild()), rayctl];
+  await operatorScenarios(cluster, contenders, (results) => {
+    collected.measurements.push(...results);
+    writeResults(file, state, collected);
+  });
+  collected.load.end = loadavg();
+  const { rows, medians, ratios } = writeResults(file, state, collected);
+  printReport(rows, medians, ratios);
+  for (const failure of failures) log(`FAILED ${failure}`);
+  log(`results in ${file}`);
+}
+
+const cluster = shared
+  ? attachCluster(shared)
+  : await startCluster({ nodes: NODES, processNodes: 0, timeoutMs: 180_000 });
+try {
+  await restoringCrds(cluster, () => main(cluster));
+} finally {
+  if (!shared) await stopCluster(cluster);
+}

@@ -1,0 +1,204 @@
+// Wall times of one-shot commands: rayctl against helm 3 and helm 4 on the same release lifecycle, `list -A` over
+// seeded releases, and rayctl's start-up (--version, template) against bare `node -e 0`.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeHttp } from '../../cluster/kube-http.ts';
+import { encodeRelease, OWNER, SECRET_TYPE, secretName } from '../../../src/release/codec.ts';
+import type { Release } from '../../../src/release/model.ts';
+import { storedChart } from '../../../src/release/chart-record.ts';
+import { loadBuiltinChart } from '../../../src/chart/load.ts';
+import { rayctlBin } from './contenders.ts';
+import { inParallel, rotated } from './measure.ts';
+import { deleteNamespace } from './scenarios.ts';
+
+export type Tool = 'rayctl' | 'helm3' | 'helm4';
+/** operation → contender → wall times in ms, one per repetition. */
+export type Samples = Record<string, Record<string, number[]>>;
+
+export interface CliOptions {
+  admin: KubeHttp;
+  kubeconfig: string;
+  binDir: string;
+  repeat: number;
+  tools: Tool[];
+  /** Seed releases × revisions and time `list -A`; 0 skips it. */
+  listReleases: number;
+  listRevisions: number;
+}
+
+function timed(command: string, args: string[], kubeconfig: string): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
+  return ms;
+}
+
+function record(samples: Samples, operation: string, contender: string, ms: number): void {
+  ((samples[operation] ??= {})[contender] ??= []).push(ms);
+}
+
+/** A helm chart that renders exactly rayctl's --cluster-only RayCluster, with minWorkers as a value. */
+function equivalentHelmChart(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rayctl-compare-chart-'));
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: ray-static\nversion: 0.1.0\n');
+  writeFileSync(join(dir, 'values.yaml'), 'minWorkers: 2\n');
+  const manifest = spawnSync(
+    process.execPath,
+    [rayctlBin, 'template', 'RELEASE', '-n', 'NAMESPACE', '--cluster-only'],
+    {
+      encoding: 'utf8',
+    },
+  ).stdout;
+  const templated = manifest
+    .replaceAll('RELEASE', '{{ .Release.Name }}')
+    .replaceAll('NAMESPACE', '{{ .Release.Namespace }}')
+    .replace('minWorkers: 2', 'minWorkers: {{ .Values.minWorkers }}');
+  writeFileSync(join(dir, 'templates', 'raycluster.yaml'), templated);
+  return dir;
+}
+
+/** The command line of one lifecycle verb for one tool; the same release content for all. */
+function lifecycleArgs(tool: Tool, verb: string, namespace: string, release: string, chart: string): string[] {
+  const rayctl = tool === 'rayctl';
+  switch (verb) {
+    case 'install':
+      return ['-n', namespace, 'install', release, ...(rayctl ? ['--cluster-only'] : [chart])];
+    case 'upgrade':
+      return rayctl
+        ? ['-n', namespace, 'upgrade', release, '--reuse-values', '--set', 'podTypes.rayWorkerType.minWorkers=1']
+        : ['-n', namespace, 'upgrade', release, chart, '--reuse-values', '--set', 'minWorkers=1'];
+    case 'rollback':
+      return ['-n', namespace, 'rollback', release, '1'];
+    default:
+      return ['-n', namespace, 'uninstall', release];
+  }
+}
+
+const LIFECYCLE = ['install', 'upgrade', 'rollback', 'uninstall'];
+
+function command(tool: Tool, binDir: string): [string, string[]] {
+  return tool === 'rayctl' ? [process.execPath, [rayctlBin]] : [join(binDir, tool), []];
+}
+
+async function lifecycleTimes(options: CliOptions, samples: Samples): Promise<void> {
+  const namespace = `cmp-cli-${randomBytes(3).toString('hex')}`;
+  await options.admin.json('POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace },
+  });
+  const chart = equivalentHelmChart();
+  try {
+    for (let repetition = 0; repetition < options.repeat; repetition++) {
+      for (const tool of rotated(options.tools, repetition)) {
+        const [bin, prefix] = command(tool, options.binDir);
+        for (const verb of LIFECYCLE) {
+          const args = lifecycleArgs(tool, verb, namespace, `${tool}-${repetition}`, chart);
+          record(samples, verb, tool, timed(bin, [...prefix, ...args], options.kubeconfig));
+        }
+      }
+    }
+  } finally {
+    rmSync(chart, { recursive: true, force: true });
+    await deleteNamespace(options.admin, namespace);
+  }
+}
+
+/** A deployed or superseded revision as helm and rayctl store it: the whole chart travels with every revision. */
+function seededRelease(name: string, namespace: string, version: number, status: string, parts: SeedParts): Release {
+  const time = '2026-01-01T00:00:00Z';
+  return {
+    name,
+    namespace,
+    version,
+    info: { first_deployed: time, last_deployed: time, deleted: '', description: 'seeded', status, notes: '' },
+    chart: parts.chart,
+    config: { clusterOnly: true },
+    manifest: parts.manifest,
+    hooks: [],
+    apply_method: 'ssa',
+  } as Release;
+}
+
+interface SeedParts {
+  chart: Release['chart'];
+  manifest: string;
+}
+
+/** releases × revisions written straight to the API as Helm's Secrets, 16 writes in flight. */
+async function seedReleases(options: CliOptions, namespaces: string[]): Promise<void> {
+  const { admin, listReleases, listRevisions } = options;
+  for (const name of namespaces)
+    await admin.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const parts: SeedParts = {
+    chart: storedChart((await loadBuiltinChart()).chart),
+    manifest: spawnSync(process.execPath, [rayctlBin, 'template', 'seeded', '--cluster-only'], { encoding: 'utf8' })
+      .stdout,
+  };
+  const jobs: (() => Promise<unknown>)[] = [];
+  for (let r = 0; r < listReleases; r++) {
+    const namespace = namespaces[r % namespaces.length]!;
+    for (let version = 1; version <= listRevisions; version++) {
+      const status = version === listRevisions ? 'deployed' : 'superseded';
+      const release = seededRelease(`rel-${r}`, namespace, version, status, parts);
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: SECRET_TYPE,
+        metadata: {
+          name: secretName(release.name, version),
+          labels: { name: release.name, owner: OWNER, status, version: String(version) },
+        },
+        data: { release: Buffer.from(encodeRelease(release)).toString('base64') },
+      };
+      jobs.push(() => admin.json('POST', `/api/v1/namespaces/${namespace}/secrets`, secret));
+    }
+  }
+  await inParallel(jobs, 16);
+}
+
+async function listTimes(options: CliOptions, samples: Samples): Promise<void> {
+  const suffix = randomBytes(3).toString('hex');
+  const namespaces = Array.from({ length: 10 }, (_, i) => `cmp-list-${i}-${suffix}`);
+  try {
+    await seedReleases(options, namespaces);
+    for (let repetition = 0; repetition < options.repeat; repetition++) {
+      for (const tool of rotated(options.tools, repetition)) {
+        const [bin, prefix] = command(tool, options.binDir);
+        const args = ['list', '-A', '-o', 'json', ...(tool === 'rayctl' ? [] : ['--max', '0'])];
+        record(samples, 'list -A', tool, timed(bin, [...prefix, ...args], options.kubeconfig));
+      }
+    }
+  } finally {
+    await Promise.all(namespaces.map((name) => deleteNamespace(options.admin, name)));
+  }
+}
+
+/** rayctl's start-up: --version and an offline template against Node starting and doing nothing. */
+function startupTimes(options: CliOptions, samples: Samples): void {
+  const runs: [operation: string, contender: string, args: string[]][] = [
+    ['--version', 'node -e 0', ['-e', '0']],
+    ['--version', 'rayctl', [rayctlBin, '--version']],
+    ['template', 'node -e 0', ['-e', '0']],
+    ['template', 'rayctl', [rayctlBin, 'template', 'x']],
+  ];
+  for (let repetition = 0; repetition < options.repeat; repetition++)
+    for (const [operation, contender, args] of rotated(runs, repetition))
+      record(samples, operation, contender, timed(process.execPath, args, options.kubeconfig));
+}
+
+export async function cliTimings(options: CliOptions): Promise<Samples> {
+  const samples: Samples = {};
+  await lifecycleTimes(options, samples);
+  if (options.listReleases > 0) await listTimes(options, samples);
+  startupTimes(options, samples);
+  return samples;
+}

@@ -1,0 +1,269 @@
+// The three ways of getting the same pods: KubeRay's ray-operator, rayctl's operator, and the floor (the pods created
+// directly, no operator). Each one creates clusters and scales them; the scenario runner measures them all alike.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { KubeHttp } from '../../cluster/kube-http.ts';
+import type { ClusterState } from '../../cluster/cluster.ts';
+import type { RayCluster } from '../../../src/operator/types.ts';
+import type { Identity } from './identity.ts';
+import { inParallel } from './measure.ts';
+
+export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.js', import.meta.url));
+/** Like the operators' clients and bench:operator: creates with 8 requests in flight. */
+export const IN_FLIGHT = 8;
+const IMAGE = 'rayproject/ray:2.40.0';
+/** Same reconcile parallelism and client-side rate limit (rayctl's defaults) for both operators. */
+const CONCURRENCY = 10;
+const QPS = 1000;
+const BURST = 2000;
+
+export type ContenderName = 'floor' | 'kuberay' | 'rayctl';
+
+export interface Contender {
+  name: ContenderName;
+  /** Installs what it needs once per run (CRDs). */
+  prepare(admin: KubeHttp): Promise<void>;
+  /** Starts the operator process as `identity`, or returns undefined when there is none (the floor). */
+  start(identity: Identity, logFile: string): ChildProcess | undefined;
+  /** Creates `clusters` clusters of one head and `workers` workers each; pods are created as `identity`. */
+  create(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Promise<void>;
+  /** Sets every cluster's worker count. */
+  scale(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Promise<void>;
+}
+
+// 'add' sets a member whether or not it is there yet (spec.maxWorkers may be absent).
+type JsonPatch = { op: 'add'; path: string; value: unknown }[];
+
+function spawnLogged(command: string, args: string[], kubeconfig: string, logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return spawn(command, args, {
+      env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function createAll(admin: KubeHttp, path: string, objects: unknown[]): Promise<void> {
+  await inParallel(
+    objects.map((object) => () => admin.json('POST', path, object)),
+    IN_FLIGHT,
+  );
+}
+
+async function patchAll(admin: KubeHttp, path: (i: number) => string, clusters: number, patch: JsonPatch) {
+  await inParallel(
+    Array.from(
+      { length: clusters },
+      (_, i) => () => admin.json('PATCH', path(i), patch, 'application/json-patch+json'),
+    ),
+    IN_FLIGHT,
+  );
+}
+
+/** Waits until a CRD is Established, so its objects can be created right after. */
+async function established(admin: KubeHttp, name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const crd = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      'GET',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+    );
+    if (crd.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline) throw new Error(`CRD ${name} not established in 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+// --- rayctl ---
+
+/** rayctl's RayCluster and CRD as `rayctl template --cluster-only` renders them, with the small pod resources. */
+function rayctlTemplate(workers: number): { crd: object; cluster: RayCluster } {
+  const small = ['rayWorkerType', 'rayHeadType'].map((t) => `podTypes.${t}.CPU=100m,podTypes.${t}.memory=128Mi`);
+  const args = ['template', 'placeholder', '-n', 'placeholder', '--cluster-only', '--include-crds'];
+  args.push('--set', small.join(','), '--min-workers', `rayWorkerType=${workers}`);
+  args.push('--max-workers', `rayWorkerType=${workers}`);
+  const result = spawnSync(process.execPath, [rayctlBin, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
+  const [crd, cluster] = yaml.loadAll(result.stdout) as [object, RayCluster];
+  return { crd, cluster };
+}
+
+/** The pod template of each of rayctl's pod types: what the floor creates too, so all make the same pods. */
+export function rayctlPodSpecs(): { head: object; worker: object } {
+  const { cluster } = rayctlTemplate(1);
+  const spec = (name: string): object => {
+    const podType = cluster.spec.podTypes.find((t) => t.name === name);
+    if (!podType) throw new Error(`rayctl template has no pod type ${name}`);
+    return (podType.podConfig as { spec: object }).spec;
+  };
+  return { head: spec('rayHeadType'), worker: spec('rayWorkerType') };
+}
+
+export const rayctl: Contender = {
+  name: 'rayctl',
+  async prepare(admin) {
+    const { crd } = rayctlTemplate(1);
+    const name = (crd as { metadata: { name: string } }).metadata.name;
+    await admin.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, crd, 'rayctl-bench');
+    await established(admin, name);
+  },
+  start(identity, logFile) {
+    const args = ['operator', '--metrics-addr', '0', '--log-level', 'warn', '--concurrency', String(CONCURRENCY)];
+    // No autoscaling: a simulated head has no GCS to poll. QPS and burst are the defaults, said here for clarity.
+    args.push('--autoscaler-poll-period', '0', '--qps', String(QPS), '--burst-limit', String(BURST));
+    return spawnLogged(process.execPath, [rayctlBin, ...args], identity.kubeconfig, logFile);
+  },
+  async create(admin, _identity, namespace, clusters, workers) {
+    const { cluster } = rayctlTemplate(workers);
+    const objects = Array.from({ length: clusters }, (_, i) => ({
+      ...cluster,
+      metadata: { ...cluster.metadata, name: `c${i}`, namespace },
+      // No autoscaling, as for KubeRay: the worker counts are minWorkers.
+      spec: { ...cluster.spec, enableAutoscaling: false },
+    }));
+    await createAll(admin, `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
+  },
+  async scale(admin, _identity, namespace, clusters, workers) {
+    const index = rayctlTemplate(workers).cluster.spec.podTypes.findIndex((t) => t.name === 'rayWorkerType');
+    const patch: JsonPatch = [
+      { op: 'add', path: `/spec/podTypes/${index}/minWorkers`, value: workers },
+      { op: 'add', path: `/spec/podTypes/${index}/maxWorkers`, value: workers },
+      { op: 'add', path: '/spec/maxWorkers', value: workers },
+    ];
+    await patchAll(admin, (i) => `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`, clusters, patch);
+  },
+};
+
+// --- KubeRay ---
+
+export interface KubeRayBuild {
+  binary: string;
+  crdDir: string;
+}
+
+/** KubeRay's RayCluster with the same container, resources and volume as rayctl's pods; no autoscaling. */
+function kubeRayCluster(
+  name: string,
+  namespace: string,
+  workers: number,
+  { head, worker }: ReturnType<typeof rayctlPodSpecs>,
+): object {
+  const container = (spec: object) => (spec as { containers: object[] }).containers[0];
+  const template = (spec: object, name: string) => ({
+    spec: { ...spec, containers: [{ ...container(spec), name }] },
+  });
+  return {
+    apiVersion: 'ray.io/v1',
+    kind: 'RayCluster',
+    metadata: { name, namespace },
+    spec: {
+      rayVersion: IMAGE.split(':')[1],
+      headGroupSpec: { rayStartParams: { 'dashboard-host': '0.0.0.0' }, template: template(head, 'ray-head') },
+      workerGroupSpecs: [
+        {
+          groupName: 'workers',
+          replicas: workers,
+          minReplicas: workers,
+          maxReplicas: workers,
+          rayStartParams: {},
+          template: template(worker, 'ray-worker'),
+        },
+      ],
+    },
+  };
+}
+
+export function kubeRay(build: KubeRayBuild): Contender {
+  return {
+    name: 'kuberay',
+    async prepare(admin) {
+      // All three: the manager starts the RayJob and RayService controllers too, and they fail without their CRDs.
+      for (const file of readdirSync(build.crdDir).filter((f) => f.endsWith('.yaml'))) {
+        const [group, plural] = file.replace(/\.yaml$/, '').split('_');
+        const name = `${plural}.${group}`;
+        const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
+        await admin.apply(path, readFileSync(join(build.crdDir, file), 'utf8'), 'rayctl-bench');
+        await established(admin, name);
+      }
+    },
+    start(identity, logFile) {
+      const args = ['--metrics-addr', '0', '--health-probe-bind-address', '0', '--enable-leader-election=false'];
+      args.push('--reconcile-concurrency', String(CONCURRENCY), '--qps', String(QPS), '--burst', String(BURST));
+      // Its logger has info and error only: error is the nearest to rayctl's --log-level warn.
+      args.push('--zap-log-level', 'error');
+      return spawnLogged(build.binary, args, identity.kubeconfig, logFile);
+    },
+    async create(admin, _identity, namespace, clusters, workers) {
+      const specs = rayctlPodSpecs();
+      const objects = Array.from({ length: clusters }, (_, i) => kubeRayCluster(`c${i}`, namespace, workers, specs));
+      await createAll(admin, `/apis/ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
+    },
+    async scale(admin, _identity, namespace, clusters, workers) {
+      const patch: JsonPatch = ['replicas', 'minReplicas', 'maxReplicas'].map((field) => ({
+        op: 'add',
+        path: `/spec/workerGroupSpecs/0/${field}`,
+        value: workers,
+      }));
+      await patchAll(admin, (i) => `/apis/ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`, clusters, patch);
+    },
+  };
+}
+
+// --- the floor ---
+
+function floorClient(state: ClusterState, identity: Identity): KubeHttp {
+  return new KubeHttp({ server: state.server, caFile: state.caFile, certFile: identity.cert, keyFile: identity.key });
+}
+
+function floorPod(name: string, cluster: string, spec: object): object {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'rayctl-bench/cluster': cluster } }, spec };
+}
+
+/** The pods themselves, as the contender's own identity, with no operator: the least any operator can do. */
+export function floor(state: ClusterState): Contender {
+  const workersNow = new Map<string, number>(); // namespace → workers per cluster
+  const specs = rayctlPodSpecs();
+  const workerPods = (clusters: number, from: number, to: number) =>
+    Array.from({ length: clusters }, (_, c) =>
+      Array.from({ length: to - from }, (_, w) => floorPod(`c${c}-worker-${from + w}`, `c${c}`, specs.worker)),
+    ).flat();
+  const asIdentity = async (identity: Identity, work: (client: KubeHttp) => Promise<void>) => {
+    const client = floorClient(state, identity);
+    try {
+      await work(client);
+    } finally {
+      client.close();
+    }
+  };
+  return {
+    name: 'floor',
+    prepare: () => Promise.resolve(),
+    start: () => undefined,
+    async create(_admin, identity, namespace, clusters, workers) {
+      const heads = Array.from({ length: clusters }, (_, c) => floorPod(`c${c}-head`, `c${c}`, specs.head));
+      await asIdentity(identity, (client) =>
+        createAll(client, `/api/v1/namespaces/${namespace}/pods`, [...heads, ...workerPods(clusters, 0, workers)]),
+      );
+      workersNow.set(namespace, workers);
+    },
+    async scale(_admin, identity, namespace, clusters, workers) {
+      const now = workersNow.get(namespace) ?? 0;
+      const path = `/api/v1/namespaces/${namespace}/pods`;
+      await asIdentity(identity, async (client) => {
+        if (workers > now) await createAll(client, path, workerPods(clusters, now, workers));
+        const gone = workerPods(clusters, workers, now) as { metadata: { name: string } }[];
+        await inParallel(
+          gone.map((pod) => () => client.json('DELETE', `${path}/${pod.metadata.name}`)),
+          IN_FLIGHT,
+        );
+      });
+      workersNow.set(namespace, workers);
+    },
+  };
+}

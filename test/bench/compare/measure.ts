@@ -1,0 +1,43 @@
+// What the comparison measures about a process and a set of numbers: CPU time and peak memory from /proc, medians.
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux Node runs on
+
+/** utime + stime of a running process, in seconds (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Peak resident memory (VmHWM) of a running process, in MB. */
+export function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The contenders in a different order each repetition, so none always runs first on a cold cache. */
+export function rotated<T>(items: readonly T[], repetition: number): T[] {
+  const shift = repetition % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** Runs jobs with at most `inFlight` at once. */
+export async function inParallel(jobs: (() => Promise<unknown>)[], inFlight: number): Promise<void> {
+  const queue = [...jobs];
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
+}

@@ -1,0 +1,120 @@
+// The table and the ratios: medians over repetitions, and "A/B" ratios of medians measured in the same run.
+import type { Samples } from './cli.ts';
+import { median } from './measure.ts';
+import type { Measurement } from './scenarios.ts';
+
+export interface OperatorRow {
+  scenario: string;
+  phase: Measurement['phase'];
+  contender: Measurement['contender'];
+  pods: number;
+  runs: number;
+  wallSeconds: number;
+  cpuSeconds: number | null;
+  peakRssMb: number | null;
+  requests: number | null;
+}
+
+export interface Ratio {
+  label: string;
+  value: number;
+}
+
+const medianOrNull = (values: (number | null)[]): number | null => {
+  const numbers = values.filter((v): v is number => v !== null);
+  return numbers.length ? median(numbers) : null;
+};
+
+export function operatorRows(measurements: Measurement[]): OperatorRow[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of measurements) {
+    const key = `${m.scenario}|${m.phase}|${m.contender}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    return {
+      scenario: first.scenario,
+      phase: first.phase,
+      contender: first.contender,
+      pods: first.pods,
+      runs: group.length,
+      wallSeconds: median(group.map((m) => m.wallSeconds)),
+      cpuSeconds: medianOrNull(group.map((m) => m.cpuSeconds)),
+      peakRssMb: medianOrNull(group.map((m) => m.peakRssMb)),
+      requests: medianOrNull(group.map((m) => m.requests)),
+    };
+  });
+}
+
+function ratio(label: string, ours: number | null | undefined, theirs: number | null | undefined): Ratio[] {
+  return ours && theirs ? [{ label, value: ours / theirs }] : [];
+}
+
+export function operatorRatios(rows: OperatorRow[]): Ratio[] {
+  const find = (scenario: string, phase: string, contender: string) =>
+    rows.find((r) => r.scenario === scenario && r.phase === phase && r.contender === contender);
+  const phases = [...new Set(rows.map((r) => `${r.scenario}|${r.phase}`))];
+  return phases.flatMap((key) => {
+    const [scenario, phase] = key.split('|') as [string, string];
+    const name = phase === 'create' ? scenario : `${scenario} churn`;
+    const [rayctl, kuberay, floor] = ['rayctl', 'kuberay', 'floor'].map((c) => find(scenario, phase, c));
+    return [
+      ...ratio(`${name}: rayctl/KubeRay wall`, rayctl?.wallSeconds, kuberay?.wallSeconds),
+      ...ratio(`${name}: rayctl/KubeRay CPU`, rayctl?.cpuSeconds, kuberay?.cpuSeconds),
+      ...ratio(`${name}: rayctl/KubeRay peak RSS`, rayctl?.peakRssMb, kuberay?.peakRssMb),
+      ...ratio(`${name}: rayctl/KubeRay requests`, rayctl?.requests, kuberay?.requests),
+      ...ratio(`${name}: rayctl/floor wall`, rayctl?.wallSeconds, floor?.wallSeconds),
+      ...ratio(`${name}: KubeRay/floor wall`, kuberay?.wallSeconds, floor?.wallSeconds),
+      ...ratio(`${name}: rayctl/floor requests`, rayctl?.requests, floor?.requests),
+      ...ratio(`${name}: KubeRay/floor requests`, kuberay?.requests, floor?.requests),
+    ];
+  });
+}
+
+/** operation → contender → median ms. */
+export function cliMedians(samples: Samples): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    Object.entries(samples).map(([operation, byContender]) => [
+      operation,
+      Object.fromEntries(Object.entries(byContender).map(([contender, ms]) => [contender, median(ms)])),
+    ]),
+  );
+}
+
+export function cliRatios(medians: Record<string, Record<string, number>>): Ratio[] {
+  return Object.entries(medians).flatMap(([operation, ms]) => {
+    if (ms['node -e 0'] !== undefined) return ratio(`rayctl/node -e 0 ${operation}`, ms.rayctl, ms['node -e 0']);
+    return [
+      ...ratio(`rayctl/helm3 ${operation}`, ms.rayctl, ms.helm3),
+      ...ratio(`rayctl/helm4 ${operation}`, ms.rayctl, ms.helm4),
+    ];
+  });
+}
+
+const fixed = (value: number | null, digits: number) => (value === null ? 'n/a' : value.toFixed(digits));
+
+export function printReport(rows: OperatorRow[], medians: Record<string, Record<string, number>>, ratios: Ratio[]) {
+  const lines = ['', 'Operators (median; wall = until every pod is Running and Ready):'];
+  lines.push(
+    `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(9)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
+      `${'CPU s'.padStart(8)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} runs`,
+  );
+  for (const r of rows)
+    lines.push(
+      `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(9)} ` +
+        `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 2).padStart(8)} ` +
+        `${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ${r.runs}`,
+    );
+  lines.push('', 'Commands (median wall ms):');
+  for (const [operation, ms] of Object.entries(medians))
+    lines.push(
+      `  ${operation.padEnd(10)} ` +
+        Object.entries(ms)
+          .map(([contender, value]) => `${contender} ${value.toFixed(0)}`)
+          .join('   '),
+    );
+  lines.push('', 'Ratios (A/B of medians; < 1× means A used less):');
+  for (const r of ratios) lines.push(`  ${r.label.padEnd(44)} ${r.value.toFixed(2)}×`);
+  console.log(lines.join('\n'));
+}

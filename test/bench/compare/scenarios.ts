@@ -1,0 +1,177 @@
+// One operator scenario for one contender: a fresh namespace and identity, the operator started, clusters created
+// (and, for churn, scaled), timed until every pod is Running and Ready; then CPU, peak RSS and API requests.
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterState } from '../../cluster/cluster.ts';
+import type { KubeHttp } from '../../cluster/kube-http.ts';
+import { tailOf } from '../../cluster/processes.ts';
+import type { Contender, ContenderName } from './contenders.ts';
+import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
+import { cpuSeconds, peakRssMb } from './measure.ts';
+import { PodWatcher } from './pods.ts';
+
+export interface Scenario {
+  id: string;
+  clusters: number;
+  workers: number;
+  /** Worker counts every cluster is scaled to in turn after creation, measured together as a churn phase. */
+  churn?: number[];
+}
+
+export interface Measurement {
+  contender: ContenderName;
+  scenario: string;
+  phase: 'create' | 'churn';
+  repetition: number;
+  /** Pods at the end of the phase. */
+  pods: number;
+  wallSeconds: number;
+  /** The operator's utime + stime during the phase; null for the floor, which has no operator. */
+  cpuSeconds: number | null;
+  /** The operator's VmHWM at the end of the phase (its peak since it started). */
+  peakRssMb: number | null;
+  /** Requests the contender's own identity made during the phase (audit log); null when the cluster has no log. */
+  requests: number | null;
+  requestsByVerb: Record<string, number>;
+}
+
+export interface ScenarioContext {
+  state: ClusterState;
+  admin: KubeHttp;
+  /** Operator logs go here. */
+  logDir: string;
+}
+
+/** Time an operator gets between starting and the first RayCluster: informers listed and watching. */
+const OPERATOR_SETTLE_MS = 4_000;
+
+const podsOf = (clusters: number, workers: number) => clusters * (workers + 1);
+/**
+ * Generous: 150 ms a pod, at least 2 minutes; a stuck run fails instead of hanging. On 2 cores the control plane
+ * itself (scheduler, kwok) makes ~17 pods a second Ready at 11,000 pods, so 1000×10 needs ~11 minutes.
+ */
+const timeoutFor = (pods: number) => Math.max(120_000, pods * 150);
+
+async function createNamespace(admin: KubeHttp, name: string): Promise<void> {
+  await admin.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  // Pods are refused until the namespace's default ServiceAccount exists.
+  const deadline = Date.now() + 30_000;
+  while ((await admin.request('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`namespace ${name}: no default ServiceAccount after 30 s`);
+    await sleep(100);
+  }
+}
+
+/** Deletes the namespace and waits until it (and so every pod in it) is gone, so the next contender starts clean. */
+export async function deleteNamespace(admin: KubeHttp, name: string, timeoutMs = 900_000): Promise<void> {
+  await admin.request('DELETE', `/api/v1/namespaces/${name}`);
+  const deadline = Date.now() + timeoutMs;
+  while ((await admin.request('GET', `/api/v1/namespaces/${name}`)).status !== 404) {
+    if (Date.now() > deadline) throw new Error(`namespace ${name} still there after ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}
+
+async function startOperator(contender: Contender, identity: Identity, logFile: string) {
+  const operator = contender.start(identity, logFile);
+  if (!operator) return undefined;
+  await sleep(OPERATOR_SETTLE_MS);
+  if (operator.exitCode !== null || operator.signalCode !== null)
+    throw new Error(`${contender.name} exited at start:\n${await tailOf(logFile)}`);
+  return operator;
+}
+
+async function stopOperator(operator: ChildProcess | undefined): Promise<void> {
+  if (!operator || operator.exitCode !== null || operator.signalCode !== null) return;
+  const exited = new Promise((resolve) => operator.once('exit', resolve));
+  operator.kill('SIGTERM');
+  const timer = setTimeout(() => operator.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface PhaseRun {
+  contender: Contender;
+  scenario: Scenario;
+  phase: Measurement['phase'];
+  repetition: number;
+  operator: ChildProcess | undefined;
+  identity: Identity;
+  watcher: PodWatcher;
+  pods: number;
+}
+
+/** Runs the phase's steps (each waits until the pods settle) and measures the whole of it. */
+async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: number, act: () => Promise<void>][]) {
+  const pid = run.operator?.pid;
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const fromMs = Date.now();
+  const started = performance.now();
+  let finished = started;
+  for (const [pods, act] of steps) {
+    // Registered before acting: settled() only resolves at exactly `pods` pods, all ready.
+    const settled = run.watcher.settled(pods, timeoutFor(pods));
+    settled.catch(() => undefined); // awaited below; an error of act() must not leave it unhandled
+    await act();
+    finished = await settled;
+  }
+  const toMs = Date.now();
+  const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
+  const rss = pid ? peakRssMb(pid) : null;
+  await sleep(AUDIT_FLUSH_MS);
+  const counted = ctx.state.auditLog
+    ? await countRequests(ctx.state.auditLog, run.identity.user, fromMs, toMs)
+    : undefined;
+  return {
+    contender: run.contender.name,
+    scenario: run.scenario.id,
+    phase: run.phase,
+    repetition: run.repetition,
+    pods: run.pods,
+    wallSeconds: (finished - started) / 1000,
+    cpuSeconds: cpu,
+    peakRssMb: rss,
+    requests: counted?.total ?? null,
+    requestsByVerb: counted?.byVerb ?? {},
+  } satisfies Measurement;
+}
+
+export async function runScenario(
+  ctx: ScenarioContext,
+  contender: Contender,
+  scenario: Scenario,
+  repetition: number,
+): Promise<Measurement[]> {
+  const suffix = randomBytes(3).toString('hex');
+  const namespace = `cmp-${contender.name}-${scenario.id}-${suffix}`;
+  const identity = await auditedIdentity(ctx.state, `bench-${contender.name}-${scenario.id}-${suffix}`);
+  await createNamespace(ctx.admin, namespace);
+  const watcher = await PodWatcher.start(ctx.admin, namespace);
+  let operator: ChildProcess | undefined;
+  try {
+    operator = await startOperator(contender, identity, join(ctx.logDir, `${namespace}.log`));
+    const { clusters, workers } = scenario;
+    const base = { contender, scenario, repetition, operator, identity, watcher };
+    const results = [
+      await measurePhase(ctx, { ...base, phase: 'create', pods: podsOf(clusters, workers) }, [
+        [podsOf(clusters, workers), () => contender.create(ctx.admin, identity, namespace, clusters, workers)],
+      ]),
+    ];
+    if (scenario.churn?.length) {
+      const churn = scenario.churn;
+      const last = churn[churn.length - 1]!;
+      const steps = churn.map((to): [number, () => Promise<void>] => [
+        podsOf(clusters, to),
+        () => contender.scale(ctx.admin, identity, namespace, clusters, to),
+      ]);
+      results.push(await measurePhase(ctx, { ...base, phase: 'churn', pods: podsOf(clusters, last) }, steps));
+    }
+    return results;
+  } finally {
+    watcher.stop();
+    await stopOperator(operator);
+    await deleteNamespace(ctx.admin, namespace);
+  }
+}

@@ -1,0 +1,73 @@
+// `npm run bench:compare -- --quick` end to end on the run's shared cluster: every contender is measured and every
+// number is there. Ratios are reported by the benchmark, never asserted: timings on a shared CI machine vary.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { testCluster } from './support/cluster.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'rayctl-bench-compare-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Row {
+  contender: string;
+  wallSeconds: number;
+  cpuSeconds: number | null;
+  peakRssMb: number | null;
+  requests: number | null;
+}
+interface Results {
+  operator: { rows: Row[] };
+  commands: { medianMs: Record<string, Record<string, number>> };
+  ratios: { label: string; value: number }[];
+}
+
+/** The benchmark as a child process, on the shared cluster (only one control plane may run). */
+async function runQuickBenchmark(stateFile: string, json: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--json', json], {
+    cwd: repoRoot,
+    env: { ...process.env, RAYCTL_TEST_CLUSTER: stateFile },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
+
+describe('bench:compare --quick', () => {
+  it(
+    'measures the floor, KubeRay and rayctl on 1×10, and rayctl against helm 3 and node',
+    { timeout: 600_000 },
+    async () => {
+      const cluster = await testCluster();
+      const json = join(scratch, 'compare.json');
+      const { code, output } = await runQuickBenchmark(cluster.stateFile, json);
+      assert.equal(code, 0, output);
+      const results = JSON.parse(readFileSync(json, 'utf8')) as Results;
+
+      const rows = results.operator.rows;
+      assert.deepEqual(rows.map((r) => r.contender).sort(), ['floor', 'kuberay', 'rayctl']);
+      for (const row of rows) {
+        assert.ok(row.wallSeconds > 0, `${row.contender} wall`);
+        assert.ok((row.requests ?? 0) > 0, `${row.contender} requests`);
+        if (row.contender === 'floor') continue; // no operator process: no CPU or memory of its own
+        assert.ok((row.cpuSeconds ?? 0) > 0, `${row.contender} CPU`);
+        assert.ok((row.peakRssMb ?? 0) > 0, `${row.contender} RSS`);
+      }
+
+      const ms = results.commands.medianMs;
+      for (const verb of ['install', 'upgrade', 'rollback', 'uninstall'])
+        for (const tool of ['rayctl', 'helm3']) assert.ok((ms[verb]?.[tool] ?? 0) > 0, `${tool} ${verb}`);
+      for (const operation of ['--version', 'template'])
+        for (const contender of ['rayctl', 'node -e 0'])
+          assert.ok((ms[operation]?.[contender] ?? 0) > 0, `${contender} ${operation}`);
+      assert.ok(results.ratios.length > 0);
+      assert.match(output, /rayctl\/KubeRay CPU/);
+    },
+  );
+});
