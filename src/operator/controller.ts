@@ -286,30 +286,29 @@ export class RayController {
         log.info(`applied head service ${result.service.metadata.name}`);
       }
     }
+    const deleted = new PodEventBatch('DeletedPod', 'Deleted');
     for (const action of result.delete) {
       const podName = action.pod.metadata.name;
       await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
       this.expectations.deleted(key, podName);
       this.options.metrics.podActions.inc({ action: 'delete' });
       log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
-      await this.event(cluster, 'Normal', 'DeletedPod', `Deleted ${action.role} pod ${podName}: ${action.reason}`);
+      deleted.add(action.role, podName, action.reason);
     }
+    const created = new PodEventBatch('CreatedPod', 'Created');
     for (const action of result.create) {
-      const created = await this.api.pods.create(namespace, action.pod);
+      const pod = await this.api.pods.create(namespace, action.pod);
       this.expectations.created(key, namespace, {
-        name: created.metadata.name,
+        name: pod.metadata.name,
         podType: action.podType,
         role: action.role,
       });
       this.options.metrics.podActions.inc({ action: 'create' });
-      log.info(`created ${action.role} pod ${created.metadata.name} (${action.podType}): ${action.reason}`);
-      await this.event(
-        cluster,
-        'Normal',
-        'CreatedPod',
-        `Created ${action.role} pod ${created.metadata.name}: ${action.reason}`,
-      );
+      log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
+      created.add(action.role, pod.metadata.name, action.reason);
     }
+    for (const event of [...deleted.events(), ...created.events()])
+      await this.event(cluster, 'Normal', event.reason, event.message);
     return conflict;
   }
 
@@ -336,6 +335,36 @@ export class RayController {
         { type, reason, message, component: OPERATOR_FIELD_MANAGER },
       )
       .catch((err: Error) => this.options.log.forCluster(name, namespace).debug(`event not recorded: ${err.message}`));
+  }
+}
+
+/**
+ * The pods one reconcile created (or deleted), as one Event per role and reason instead of one per pod: a cluster
+ * of ten workers is one API call, not ten (client-go's event correlator does the like for KubeRay).
+ */
+export class PodEventBatch {
+  private readonly groups = new Map<string, { role: string; reason: string; pods: string[] }>();
+
+  constructor(
+    private readonly eventReason: string,
+    private readonly verb: string,
+  ) {}
+
+  add(role: string, pod: string, reason: string): void {
+    const key = `${role}\n${reason}`;
+    const group = this.groups.get(key) ?? { role, reason, pods: [] };
+    group.pods.push(pod);
+    this.groups.set(key, group);
+  }
+
+  events(): { reason: string; message: string }[] {
+    return [...this.groups.values()].map(({ role, reason, pods }) => ({
+      reason: this.eventReason,
+      message:
+        pods.length === 1
+          ? `${this.verb} ${role} pod ${pods[0]}: ${reason}`
+          : `${this.verb} ${pods.length} ${role} pods (${pods.join(', ')}): ${reason}`,
+    }));
   }
 }
 
