@@ -14,8 +14,7 @@ import {
   stopCluster,
   type TestCluster,
 } from '../cluster/cluster.ts';
-import { encodeRelease, OWNER, SECRET_TYPE, secretName } from '../../src/release/codec.ts';
-import type { Release } from '../../src/release/model.ts';
+import { releaseSecret, seededRelease } from '../fixtures/release.ts';
 import { storedChart } from '../../src/release/chart-record.ts';
 import { loadBuiltinChart } from '../../src/chart/load.ts';
 
@@ -114,38 +113,9 @@ async function seedReleases(namespaces: string[]): Promise<void> {
   for (let r = 0; r < RELEASES; r++) {
     const namespace = namespaces[r % namespaces.length]!;
     for (let version = 1; version <= REVISIONS; version++) {
-      const status = version === REVISIONS ? 'deployed' : 'superseded';
-      const release: Release = {
-        name: `rel-${r}`,
-        namespace,
-        version,
-        info: {
-          first_deployed: '2026-01-01T00:00:00Z',
-          last_deployed: '2026-01-01T00:00:00Z',
-          deleted: '',
-          description: 'seeded',
-          status,
-          notes: '',
-        },
-        // What rayctl really stores: the whole chart travels with every revision, as with helm.
-        chart,
-        config: { clusterOnly: true },
-        manifest,
-        hooks: [],
-        apply_method: 'ssa',
-      };
-      jobs.push(() =>
-        client.json('POST', `/api/v1/namespaces/${namespace}/secrets`, {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: SECRET_TYPE,
-          metadata: {
-            name: secretName(release.name, version),
-            labels: { name: release.name, owner: OWNER, status, version: String(version) },
-          },
-          data: { release: Buffer.from(encodeRelease(release)).toString('base64') },
-        }),
-      );
+      const status = version === REVISIONS ? 'deployed' : ('superseded' as const);
+      const release = seededRelease({ name: `rel-${r}`, namespace, version, status }, { chart, manifest });
+      jobs.push(() => client.json('POST', `/api/v1/namespaces/${namespace}/secrets`, releaseSecret(release)));
     }
   }
   // 16 writers at a time: fast, without tripping the API server's flow control.

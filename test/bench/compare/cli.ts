@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeHttp } from '../../cluster/kube-http.ts';
-import { encodeRelease, OWNER, SECRET_TYPE, secretName } from '../../../src/release/codec.ts';
+import { releaseSecret, seededRelease } from '../../fixtures/release.ts';
 import type { Release } from '../../../src/release/model.ts';
 import { storedChart } from '../../../src/release/chart-record.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
@@ -112,22 +112,6 @@ async function lifecycleTimes(options: CliOptions, samples: Samples): Promise<vo
   }
 }
 
-/** A deployed or superseded revision as helm and rayctl store it: the whole chart travels with every revision. */
-function seededRelease(name: string, namespace: string, version: number, status: string, parts: SeedParts): Release {
-  const time = '2026-01-01T00:00:00Z';
-  return {
-    name,
-    namespace,
-    version,
-    info: { first_deployed: time, last_deployed: time, deleted: '', description: 'seeded', status, notes: '' },
-    chart: parts.chart,
-    config: { clusterOnly: true },
-    manifest: parts.manifest,
-    hooks: [],
-    apply_method: 'ssa',
-  } as Release;
-}
-
 interface SeedParts {
   chart: Release['chart'];
   manifest: string;
@@ -147,18 +131,8 @@ async function seedReleases(options: CliOptions, namespaces: string[]): Promise<
   for (let r = 0; r < listReleases; r++) {
     const namespace = namespaces[r % namespaces.length]!;
     for (let version = 1; version <= listRevisions; version++) {
-      const status = version === listRevisions ? 'deployed' : 'superseded';
-      const release = seededRelease(`rel-${r}`, namespace, version, status, parts);
-      const secret = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: SECRET_TYPE,
-        metadata: {
-          name: secretName(release.name, version),
-          labels: { name: release.name, owner: OWNER, status, version: String(version) },
-        },
-        data: { release: Buffer.from(encodeRelease(release)).toString('base64') },
-      };
+      const status = version === listRevisions ? 'deployed' : ('superseded' as const);
+      const secret = releaseSecret(seededRelease({ name: `rel-${r}`, namespace, version, status }, parts));
       jobs.push(() => admin.json('POST', `/api/v1/namespaces/${namespace}/secrets`, secret));
     }
   }
