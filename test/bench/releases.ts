@@ -2,7 +2,6 @@
 // helm 3 installing, upgrading and uninstalling equivalent releases (the same RayCluster), then `list -A` with
 // 200 releases × 10 revisions. Run: npm run bench:releases (uses RAYCTL_TEST_CLUSTER if set, else starts a cluster).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import {
   stopCluster,
   type TestCluster,
 } from '../cluster/cluster.ts';
+import { equivalentHelmChart } from './helm-chart.ts';
 import { releaseSecret, seededRelease } from '../fixtures/release.ts';
 import { storedChart } from '../../src/release/chart-record.ts';
 import { loadBuiltinChart } from '../../src/chart/load.ts';
@@ -42,23 +42,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** A helm chart that renders exactly rayctl's --cluster-only RayCluster, with minWorkers as a value. */
-function equivalentHelmChart(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rayctl-bench-chart-'));
-  mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: ray-static\nversion: 0.1.0\n');
-  writeFileSync(join(dir, 'values.yaml'), 'minWorkers: 2\n');
-  const manifest = spawnSync(process.execPath, [bin, 'template', 'RELEASE', '-n', 'NAMESPACE', '--cluster-only'], {
-    encoding: 'utf8',
-  }).stdout;
-  const templated = manifest
-    .replaceAll('RELEASE', '{{ .Release.Name }}')
-    .replaceAll('NAMESPACE', '{{ .Release.Namespace }}')
-    .replace('minWorkers: 2', 'minWorkers: {{ .Values.minWorkers }}');
-  writeFileSync(join(dir, 'templates', 'raycluster.yaml'), templated);
-  return dir;
-}
-
 function lifecycleTimes(): void {
   const ns = `bench-${Date.now().toString(36)}`;
   rayctl(
@@ -72,7 +55,7 @@ function lifecycleTimes(): void {
   );
   run(join(cluster.binDir, 'kubectl'), ['apply', '--server-side', '-f', join(tmpdir(), ns, 'ray', 'crds')]);
   run(join(cluster.binDir, 'kubectl'), ['create', 'namespace', ns]);
-  const chart = equivalentHelmChart();
+  const chart = equivalentHelmChart(bin);
   const times: Record<string, number[]> = {};
   const record = (key: string, ms: number) => (times[key] ??= []).push(ms);
   for (let i = 0; i < RUNS; i++) {

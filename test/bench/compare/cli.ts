@@ -2,10 +2,10 @@
 // seeded releases, and rayctl's start-up (--version, template) against bare `node -e 0`.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeHttp } from '../../cluster/kube-http.ts';
+import { equivalentHelmChart } from '../helm-chart.ts';
 import { releaseSecret, seededRelease } from '../../fixtures/release.ts';
 import type { Release } from '../../../src/release/model.ts';
 import { storedChart } from '../../../src/release/chart-record.ts';
@@ -44,27 +44,6 @@ function record(samples: Samples, operation: string, contender: string, ms: numb
   ((samples[operation] ??= {})[contender] ??= []).push(ms);
 }
 
-/** A helm chart that renders exactly rayctl's --cluster-only RayCluster, with minWorkers as a value. */
-function equivalentHelmChart(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rayctl-compare-chart-'));
-  mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: ray-static\nversion: 0.1.0\n');
-  writeFileSync(join(dir, 'values.yaml'), 'minWorkers: 2\n');
-  const manifest = spawnSync(
-    process.execPath,
-    [rayctlBin, 'template', 'RELEASE', '-n', 'NAMESPACE', '--cluster-only'],
-    {
-      encoding: 'utf8',
-    },
-  ).stdout;
-  const templated = manifest
-    .replaceAll('RELEASE', '{{ .Release.Name }}')
-    .replaceAll('NAMESPACE', '{{ .Release.Namespace }}')
-    .replace('minWorkers: 2', 'minWorkers: {{ .Values.minWorkers }}');
-  writeFileSync(join(dir, 'templates', 'raycluster.yaml'), templated);
-  return dir;
-}
-
 /** The command line of one lifecycle verb for one tool; the same release content for all. */
 function lifecycleArgs(tool: Tool, verb: string, namespace: string, release: string, chart: string): string[] {
   const rayctl = tool === 'rayctl';
@@ -95,7 +74,7 @@ async function lifecycleTimes(options: CliOptions, samples: Samples): Promise<vo
     kind: 'Namespace',
     metadata: { name: namespace },
   });
-  const chart = equivalentHelmChart();
+  const chart = equivalentHelmChart(rayctlBin);
   try {
     for (let repetition = 0; repetition < options.repeat; repetition++) {
       for (const tool of rotated(options.tools, repetition)) {
