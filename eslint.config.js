@@ -33,6 +33,17 @@ export default tseslint.config(
     },
   },
   {
+    // Colours are decided where chalk is loaded (src/cli/colours.ts); importing chalk elsewhere could skip that.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/colours.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'chalk', message: 'import chalk from src/cli/colours.ts, which decides when to colour' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     // Keep disableTypeChecked's parser options (no project service), adding Node's globals.

@@ -23,8 +23,3 @@ export function packageRoot(): string {
 function readPackageName(file: string): unknown {
   return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name;
 }
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './colours.ts';
 import { isUnknown, type ClusterView, type OperatorView } from '../actions/cluster-view.ts';
 import { formatTable, type ListingFormat } from './output.ts';
 import { structured } from './release-output.ts';

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './colours.ts';
 import { CommanderError } from 'commander';
 import type { ReleaseContext } from '../actions/context.ts';
 import { diffRevision, type DiffOptions, type ObjectDiff } from '../actions/diff.ts';
@@ -10,7 +10,7 @@ import { printable } from './terminal.ts';
 
 /**
  * helm-diff's colours: additions green, removals red, hunk lines cyan, headers bold (chalk prints none off a terminal
- * or with NO_COLOR: configureColours). Every line comes from the cluster or a manifest, so control sequences go first.
+ * or with NO_COLOR: src/cli/colours.ts). Every line comes from the cluster or a manifest, so control sequences go first.
  */
 export function diffStyle(): DiffStyle {
   return {

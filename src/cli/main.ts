@@ -1,35 +1,19 @@
 import { debugRequested } from './global-flags.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
-import { packageVersion } from '../paths.ts';
-import { completeCommand, completionCommand } from './commands/completion.ts';
-import { dashboardCommand } from './commands/dashboard.ts';
-import { diffCommand } from './commands/diff.ts';
-import { getCommand } from './commands/get.ts';
-import { historyCommand } from './commands/history.ts';
-import { installCommand } from './commands/install.ts';
-import { jobCommand } from './commands/job.ts';
-import { lintCommand } from './commands/lint.ts';
-import { listCommand } from './commands/list.ts';
-import { logsCommand } from './commands/logs.ts';
-import { operatorCommand } from './commands/operator.ts';
-import { rollbackCommand } from './commands/rollback.ts';
-import { scaleCommand } from './commands/scale.ts';
-import { sessionCommand } from './commands/session.ts';
-import { showCommand } from './commands/show.ts';
-import { statusCommand } from './commands/status.ts';
-import { templateCommand } from './commands/template.ts';
-import { uninstallCommand } from './commands/uninstall.ts';
-import { upgradeCommand } from './commands/upgrade.ts';
-import { versionCommand } from './commands/version.ts';
-import { configureColours, printError } from './output.ts';
+import { RAYCTL_VERSION } from '../version.ts';
+import { COMMANDS, commandNames, commandsToLoad } from './command-table.ts';
 
-export function buildProgram(): Command {
+/**
+ * The program for a command line: the root options and the command it runs, loaded alone when the line names one,
+ * else every command (for help, suggestions and completion). Without argv, the whole program.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('rayctl')
     .description(
       "Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm's format), run its operator.",
     )
-    .version(`rayctl ${packageVersion()}`, '--version', "print rayctl's version")
+    .version(`rayctl ${RAYCTL_VERSION}`, '--version', "print rayctl's version")
     .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))
@@ -59,32 +43,11 @@ Examples (from "Ray Operator Advanced Configuration"):
   rayctl template example-cluster -n ray --cluster-only       # manifests for kubectl apply
   rayctl show values                                          # the chart's values, with comments`,
     );
-  for (const command of [
-    installCommand(),
-    upgradeCommand(),
-    rollbackCommand(),
-    diffCommand(),
-    uninstallCommand(),
-    listCommand(),
-    statusCommand(),
-    historyCommand(),
-    getCommand(),
-    templateCommand(),
-    lintCommand(),
-    showCommand(),
-    operatorCommand(),
-    scaleCommand(),
-    logsCommand(),
-    jobCommand(),
-    sessionCommand(),
-    dashboardCommand(),
-    versionCommand(),
-    completionCommand(),
-  ]) {
-    program.addCommand(command);
-  }
-  // What the completion scripts call on each TAB; not a command for people.
-  program.addCommand(completeCommand(), { hidden: true });
+  const entries = argv.length > 0 ? commandsToLoad(program, argv) : COMMANDS;
+  const commands = await Promise.all(entries.map((entry) => entry.load()));
+  entries.forEach((entry, i) => {
+    program.addCommand(commands[i]!.aliases(entry.aliases), entry.hidden ? { hidden: true } : {});
+  });
   // Usage errors exit 2 (like a shell builtin); commander's own default is 1.
   const overrideExit = (command: Command): void => {
     command.exitOverride();
@@ -95,14 +58,13 @@ Examples (from "Ray Operator Advanced Configuration"):
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  configureColours();
-  const program = buildProgram();
   try {
-    refuseVersionAfterCommand(program, argv);
+    const program = await buildProgram(argv);
+    refuseVersionAfterCommand(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    return exitCodeFor(err, debugRequested(argv));
+    return await exitCodeFor(err, debugRequested(argv));
   }
 }
 
@@ -110,10 +72,10 @@ export async function main(argv: readonly string[]): Promise<number> {
  * `--version` is rayctl's own flag, but after a command helm users mean the chart version
  * (`helm install x --version 1.0.0`). Commander would print rayctl's version and exit 0 without installing.
  */
-function refuseVersionAfterCommand(program: Command, argv: readonly string[]): void {
+function refuseVersionAfterCommand(argv: readonly string[]): void {
   // A line being completed may hold anything; the completion of `install x --version` is no command.
   if (argv[0] === '__complete') return;
-  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const names = commandNames();
   const command = argv.findIndex((arg) => names.has(arg));
   const version = argv.findIndex((arg) => arg === '--version' || arg.startsWith('--version='));
   if (command >= 0 && version > command) {
@@ -124,11 +86,13 @@ function refuseVersionAfterCommand(program: Command, argv: readonly string[]): v
   }
 }
 
-function exitCodeFor(err: unknown, debug: boolean): number {
+async function exitCodeFor(err: unknown, debug: boolean): Promise<number> {
   if (err instanceof CommanderError) {
     // Commander has already printed the message (or the help/version that was asked for).
     return err.exitCode === 0 ? 0 : 2;
   }
+  // Loaded only now: colours (chalk) cost start-up time that a successful `rayctl --version` need not pay.
+  const { printError } = await import('./output.ts');
   if (err instanceof UserError) {
     printError(err.message, err.hint);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -1,14 +1,8 @@
-import chalk from 'chalk';
+import chalk from './colours.ts';
 import { Option } from 'commander';
 import { UsageError } from '../errors.ts';
 import { compileJsonPath } from './jsonpath.ts';
 import { printable, visibleLength } from './terminal.ts';
-
-/** Colours only for a person at a terminal: never in pipes or when NO_COLOR is set. */
-export function configureColours(): void {
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
-  else if ((!process.stdout.isTTY || !process.stderr.isTTY) && process.env.FORCE_COLOR === undefined) chalk.level = 0;
-}
 
 /** An error and what to do; messages may quote the API server, so control sequences are removed. */
 export function printError(message: string, hint?: string): void {

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from './colours.ts';
 import type { Progress } from '../actions/progress.ts';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import chalk from '../colours.ts';
 import { Argument, Command } from 'commander';
 import yaml from 'js-yaml';
 import { listClusters, watchClusters, type ClusterScope, type ClusterView } from '../../actions/cluster-view.ts';

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import chalk from 'chalk';
+import chalk from '../colours.ts';
 import { Command, Option } from 'commander';
 import yaml from 'js-yaml';
 import { connectFromFlags } from '../cluster-flags.ts';

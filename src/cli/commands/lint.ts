@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import chalk from 'chalk';
+import chalk from '../colours.ts';
 import { Command, Option } from 'commander';
 import { lintOffline, lintServerSide } from '../../actions/lint.ts';
 import { loadKubeSchemas } from '../../chart/kube-schema.ts';

@@ -95,7 +95,6 @@ function row(release: Release, timeFormat: string | undefined) {
 
 export function listCommand(): Command {
   return new Command('list')
-    .alias('ls')
     .summary('list releases (rayctl and helm alike)')
     .option('-A, --all-namespaces', 'list releases in every namespace')
     .option('-a, --all', 'every status')

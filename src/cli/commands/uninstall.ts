@@ -42,7 +42,6 @@ export function parseCascade(value: string | true | undefined): Propagation {
 
 export function uninstallCommand(): Command {
   return new Command('uninstall')
-    .alias('delete')
     .summary("delete a release's objects and its history")
     .description(
       'Uninstall releases. The RayCluster CRD is kept unless --delete-crds: deleting it deletes every RayCluster in the\n' +

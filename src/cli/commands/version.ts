@@ -3,7 +3,7 @@ import yaml from 'js-yaml';
 import { renderRelease } from '../../actions/render.ts';
 import { clusterVersions } from '../../actions/version.ts';
 import { loadBuiltinChart } from '../../chart/load.ts';
-import { packageVersion } from '../../paths.ts';
+import { RAYCTL_VERSION } from '../../version.ts';
 import { connectFromFlags } from '../cluster-flags.ts';
 import { formatTable, OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
 
@@ -26,7 +26,7 @@ export function versionCommand(): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .addHelpText('after', '\nExamples:\n  rayctl version\n  rayctl version --client -o json')
     .action(async (flags: { client?: boolean; output: OutputFormat }, cmd: Command) => {
-      const client = { version: packageVersion() };
+      const client = { version: RAYCTL_VERSION };
       if (flags.client) {
         process.stdout.write(
           flags.output === 'table' ? `rayctl ${client.version}\n` : serialize({ client }, flags.output),

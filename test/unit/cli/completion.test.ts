@@ -221,7 +221,7 @@ describe('completion candidates from the command tree', () => {
   });
 
   it("works on rayctl's own program: its commands, nested commands, flags and choices", async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     const top = await values(program, ['']);
     for (const name of ['install', 'upgrade', 'status', 'job', 'completion', 'help'])
       assert.ok(top.includes(name), name);

@@ -1,4 +1,4 @@
-// How `rayctl diff` prints: colours only when chalk may colour (configureColours decides), nothing from the cluster
+// How `rayctl diff` prints: colours only when chalk may colour (src/cli/colours.ts decides), nothing from the cluster
 // reaches the terminal as a control sequence, JSON for scripts, and exit 2 for changes only with --detailed-exitcode.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
