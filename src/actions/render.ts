@@ -4,7 +4,7 @@ import { toManifest } from '../chart/render.ts';
 import { storedChart } from '../release/chart-record.ts';
 import type { Release } from '../release/model.ts';
 import type { ReleaseRef, RenderedObject } from '../chart/objects.ts';
-import { chartCrds, renderChart, renderNotes } from '../chart/render.ts';
+import { renderChart, renderNotes } from '../chart/render.ts';
 import type { Values } from '../chart/tree.ts';
 import { derivedNameProblems, validateValues } from '../chart/validate.ts';
 import { ValidationError } from '../errors.ts';
@@ -34,7 +34,7 @@ export function renderRelease(compiled: CompiledChart, release: ReleaseRef, user
   return {
     values,
     objects,
-    crds: chartCrds(compiled.chart),
+    crds: compiled.crds,
     notes: renderNotes(compiled, input),
   };
 }

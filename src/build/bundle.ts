@@ -13,6 +13,7 @@ import Handlebars from 'handlebars';
 import { OPERATOR_BUNDLE, OPERATOR_BUNDLE_GZ } from '../chart/chart.ts';
 import { AJV_OPTIONS, compileOptions } from '../chart/compile.ts';
 import { builtinFiles, loadChart } from '../chart/load.ts';
+import { chartCrds } from '../chart/documents.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -39,7 +40,7 @@ function builtinChartPlugin(): Plugin {
           contents: [
             `import validate from 'rayctl:values-validator';`,
             `export const chart = ${JSON.stringify(chart)};`,
-            `export const precompiled = { templateSpecs: {${specs}}, validate };`,
+            `export const precompiled = { templateSpecs: {${specs}}, validate, crds: ${JSON.stringify(chartCrds(chart))} };`,
           ].join('\n'),
           loader: 'js',
           resolveDir: root,
@@ -104,7 +105,12 @@ await build({
   target: 'node20',
   minify: true,
   sourcemap: 'linked',
-  define: { __RAYCTL_BUNDLED__: 'true' },
+  define: {
+    __RAYCTL_BUNDLED__: 'true',
+    __RAYCTL_VERSION__: JSON.stringify(
+      (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+    ),
+  },
   plugins: [builtinChartPlugin()],
   banner: REQUIRE_BANNER,
   logLevel: 'warning',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -352,5 +353,17 @@ describe('YAML output', () => {
       assert.equal(line, `value: ${JSON.stringify(text)}`, text);
     }
     assert.equal(objectToYaml({ value: 'plain-text_1' }).trim(), 'value: plain-text_1');
+  });
+
+  it('writes long one-line strings double-quoted, and every reader gets them back', () => {
+    const base64 = 'H4sI+/=='.repeat(400);
+    const quotes = `say "hi" \\ ${'x'.repeat(2000)}`;
+    const multiline = `line\n${'y'.repeat(2000)}`;
+    const object = { data: { bundle: base64 }, list: [quotes, 'short'], multiline, [base64.slice(0, 8)]: 1 };
+    const text = objectToYaml(object);
+    assert.ok(text.includes(`bundle: "${base64}"\n`), 'the base64 as one double-quoted scalar');
+    assert.ok(text.includes(`  - "say \\"hi\\" \\\\ x`), 'quotes and backslashes escaped');
+    assert.ok(text.includes('multiline: |-\n'), 'a string with a newline keeps its block style');
+    assert.deepEqual(yaml.load(text), object);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listClusters, type ClusterView } from '../../../src/actions/cluster-view.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
-import { chartCrds } from '../../../src/chart/render.ts';
+import { chartCrds } from '../../../src/chart/documents.ts';
 import { autoscalerText, operatorText } from '../../../src/cli/cluster-output.ts';
 import { KubeError } from '../../../src/kube/errors.ts';
 import { RAYCLUSTER_API, type AutoscalerStatus } from '../../../src/operator/types.ts';
