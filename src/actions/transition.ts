@@ -58,8 +58,9 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
         t.to.map((o) => o.object),
         options.timeoutMs,
       );
-    // Read again: pruning and other writers changed the history since it was read.
-    await supersede(ctx, await ctx.storage.history(name, namespace), t.pending.version);
+    // Read again: pruning and other writers changed the history since it was read. A first install has nothing to
+    // supersede: a revision another writer made since would have taken our revision's name and failed this one.
+    if (t.history.length > 0) await supersede(ctx, await ctx.storage.history(name, namespace), t.pending.version);
   } catch (err) {
     const failed = await operation.finish('failed', t.failed(err as Error));
     if (t.undo) {
