@@ -72,6 +72,8 @@ export async function ensureNamespace(ctx: ReleaseContext, namespace: string, cr
 export async function ensureCrds(ctx: ReleaseContext, crds: readonly RenderedObject[]): Promise<void> {
   let created = false;
   for (const { object } of crds) {
+    // The checks before the change found its kind served: the CRD exists, no need to read it again.
+    if (await servedAlready(ctx, object)) continue;
     if (await ctx.objects.get(object)) continue;
     try {
       await ctx.objects.create(object);
@@ -85,6 +87,14 @@ export async function ensureCrds(ctx: ReleaseContext, crds: readonly RenderedObj
   }
   if (created) ctx.objects.discovery.reset();
   ctx.progress.doneWaiting();
+}
+
+async function servedAlready(ctx: ReleaseContext, crd: KubeObject): Promise<boolean> {
+  const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
+  const served = spec.versions.filter((v) => v.served);
+  for (const version of served)
+    if (!(await ctx.objects.discovery.knownServed(`${spec.group}/${version.name}`, spec.names.kind))) return false;
+  return served.length > 0;
 }
 
 /** Established is not enough: discovery and the new REST endpoint lag it briefly, so also wait until both serve. */

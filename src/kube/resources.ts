@@ -80,6 +80,12 @@ export class Discovery implements KindResolver {
     return entry && { apiVersion, kind, plural: entry.name, namespaced: entry.namespaced };
   }
 
+  /** Whether discovery already answered that the cluster serves the kind, without asking it. */
+  async knownServed(apiVersion: string, kind: string): Promise<boolean> {
+    const list = this.lists.get(apiVersion);
+    return list !== undefined && Boolean((await list)?.resources.some((r) => r.kind === kind));
+  }
+
   /** Forget what was learnt, e.g. after installing a CRD. */
   reset(): void {
     this.lists.clear();
@@ -122,6 +128,8 @@ export interface KindResolver {
   resource(apiVersion: string, kind: string): Promise<ResourceInfo>;
   /** The kind's REST info, or undefined when the cluster does not serve it. */
   find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
+  /** True only when an earlier lookup already found the kind served: never asks the cluster. */
+  knownServed(apiVersion: string, kind: string): Promise<boolean>;
   reset(): void;
 }
 

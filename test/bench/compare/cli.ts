@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { equivalentHelmChart } from '../helm-chart.ts';
 import { releaseSecret, seededRelease } from '../../fixtures/release.ts';
@@ -29,7 +30,7 @@ export interface CliOptions {
   listRevisions: number;
 }
 
-function timed(command: string, args: string[], kubeconfig: string): number {
+function run(command: string, args: string[], kubeconfig: string): { ms: number; stderr: string } {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, {
     env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
@@ -37,7 +38,25 @@ function timed(command: string, args: string[], kubeconfig: string): number {
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return ms;
+  return { ms, stderr: result.stderr };
+}
+
+const timed = (command: string, args: string[], kubeconfig: string): number => run(command, args, kubeconfig).ms;
+
+/** The Node.js floor of a command line that makes `requests` API calls (node-floor.mjs). */
+const NODE_FLOOR = 'node floor';
+const nodeFloor = fileURLToPath(new URL('node-floor.mjs', import.meta.url));
+
+/** How many API calls each rayctl verb makes: `--debug` prints one `api:` line per call. */
+function rayctlRequests(options: CliOptions, namespace: string, chart: string): Record<string, number> {
+  const [bin, prefix] = command('rayctl', options.binDir);
+  return Object.fromEntries(
+    LIFECYCLE.map((verb) => {
+      const args = [...lifecycleArgs('rayctl', verb, namespace, 'rayctl-counted', chart), '--debug'];
+      const { stderr } = run(bin, [...prefix, ...args], options.kubeconfig);
+      return [verb, stderr.split('\n').filter((line) => line.startsWith('api: ')).length];
+    }),
+  );
 }
 
 function record(samples: Samples, operation: string, contender: string, ms: number): void {
@@ -83,8 +102,19 @@ async function lifecycleTimes(options: CliOptions, samples: Samples): Promise<vo
       for (const verb of LIFECYCLE)
         timed(bin, [...prefix, ...lifecycleArgs(tool, verb, namespace, `${tool}-warm`, chart)], options.kubeconfig);
     }
+    const requests = rayctlRequests(options, namespace, chart);
     for (let repetition = 0; repetition < options.repeat; repetition++) {
-      for (const tool of rotated(options.tools, repetition)) {
+      for (const tool of rotated([...options.tools, NODE_FLOOR] as const, repetition)) {
+        if (tool === NODE_FLOOR) {
+          for (const verb of LIFECYCLE)
+            record(
+              samples,
+              verb,
+              tool,
+              timed(process.execPath, [nodeFloor, options.kubeconfig, String(requests[verb])], options.kubeconfig),
+            );
+          continue;
+        }
         const [bin, prefix] = command(tool, options.binDir);
         for (const verb of LIFECYCLE) {
           const args = lifecycleArgs(tool, verb, namespace, `${tool}-${repetition}`, chart);

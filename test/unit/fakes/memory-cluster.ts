@@ -43,6 +43,8 @@ export class MemoryCluster implements ClusterObjects {
       if (!info) throw new UserError(`the cluster does not serve ${kind} (${apiVersion})`);
       return info;
     },
+    // Nothing is remembered between lookups here, so callers always take their asking path.
+    knownServed: () => Promise.resolve(false),
     reset: () => {},
   };
 
