@@ -205,15 +205,17 @@ export class RayClusterApi {
 
   /**
    * Sets the whole status through the status subresource. A JSON patch, not a merge patch: a merge would keep fields
-   * the new status no longer has (a pending demand that was met, an infeasible one that went away).
+   * the new status no longer has (a pending demand that was met, an infeasible one that went away). Returns the
+   * resourceVersion the write made.
    */
-  async replaceStatus(namespace: string, name: string, status: RayClusterStatus): Promise<void> {
-    await this.client.request(
+  async replaceStatus(namespace: string, name: string, status: RayClusterStatus): Promise<string | undefined> {
+    const written = await this.client.request<RayCluster | undefined>(
       'PATCH',
       rayClusterPath(namespace, name, 'status'),
       { verb: 'patch', resource: 'rayclusters/status', namespace, name },
       { body: [{ op: 'add', path: '/status', value: status }], contentType: 'application/json-patch+json' },
     );
+    return written?.metadata.resourceVersion;
   }
 }
 

@@ -74,6 +74,19 @@ export function podCommands(cluster: RayCluster, podType: PodType, role: Role): 
  * min/max/desired workers are not part of it, so scaling never restarts anything.
  */
 export function launchHash(cluster: RayCluster, podType: PodType, role: Role): string {
+  // Every reconcile asks, for every pod type, of the same cached objects: hashed once per spec object. The cache
+  // replaces a RayCluster's objects when it changes and nothing mutates them, so identity is enough.
+  let memo = launchHashes.get(podType);
+  if (!memo || memo.spec !== cluster.spec) {
+    memo = { spec: cluster.spec };
+    launchHashes.set(podType, memo);
+  }
+  return (memo[role] ??= computeLaunchHash(cluster, podType, role));
+}
+
+const launchHashes = new WeakMap<PodType, { spec: RayCluster['spec']; head?: string; worker?: string }>();
+
+function computeLaunchHash(cluster: RayCluster, podType: PodType, role: Role): string {
   const defining = {
     podConfig: podType.podConfig,
     rayResources: podType.rayResources ?? {},

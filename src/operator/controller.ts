@@ -17,6 +17,8 @@ import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { PodPolicy } from './pod-policy.ts';
 import { WorkQueue } from './queue.ts';
+import { podChanged, slimCluster, slimPod, slimService } from './slim.ts';
+import { StatusWrites } from './status-writes.ts';
 import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
 export interface ControllerOptions {
@@ -51,10 +53,17 @@ export class RayController {
   private readonly expectations = new Expectations();
   private readonly inFlight = new Set<Promise<void>>();
   /**
-   * The status this replica last wrote, per cluster uid. The leader is the only writer of status, so this is never
-   * older than the cache, which may not have seen the write yet (a stale status would lose a restart count).
+   * The status this replica last computed, per cluster uid: what the next plan starts from, written or not yet (see
+   * status-writes.ts). The leader is the only writer of status, so this is never older than the cache, which may not
+   * have seen the write yet (a stale status would lose a restart count).
    */
   private readonly lastStatus = new Map<string, RayClusterStatus>();
+  /** When each cluster's status is written: bursts of pod changes become one write. Keyed by uid. */
+  private readonly statusWrites = new StatusWrites();
+  /** A reconcile due for a status write that had to wait, per cluster key. */
+  private readonly statusTimers = new Map<string, NodeJS.Timeout>();
+  /** The resourceVersion of this replica's last status write, per uid: its own watch event needs no reconcile. */
+  private readonly ownWrites = new Map<string, string>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly autoscaler: AutoscalerLoop | undefined;
   private readonly api: { pods: PodApi; events: EventApi; rayClusters: RayClusterApi; services: ServiceApi };
@@ -80,19 +89,25 @@ export class RayController {
     const scope = namespace ? `/namespaces/${namespace}` : '';
     this.clusters = new Informer<RayCluster>(
       apiListWatch(client, 'rayclusters', rayClusterPath(namespace)),
-      (_type, c) => this.enqueue(c.metadata.namespace, c.metadata.name),
+      (type, c) => this.onCluster(type, c),
       log,
+      undefined,
+      { transform: (c) => this.keepSpec(slimCluster(c)) },
     );
     this.pods = new Informer<Pod>(
       apiListWatch(client, 'pods', `/api/v1${scope}/pods`, CLUSTER_LABEL),
-      (type, pod) => this.onPod(type, pod),
+      (type, pod, old) => this.onPod(type, pod, old),
       log,
       clusterKeyOf,
+      // A pod's spec is half of what is left once managedFields are dropped, and no reconcile reads it.
+      { transform: slimPod, withoutSpec: true },
     );
     this.services = new Informer<Service>(
       apiListWatch(client, 'services', `/api/v1${scope}/services`, CLUSTER_LABEL),
       (_type, s) => this.enqueueOwner(s),
       log,
+      undefined,
+      { transform: slimService },
     );
   }
 
@@ -115,11 +130,17 @@ export class RayController {
     this.autoscaler?.start();
   }
 
-  /** Stops taking work and waits for reconciles in progress to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work and waits for reconciles in progress to finish; with `flush` (still the leader), then writes the
+   * statuses that were waiting to be written.
+   */
+  async stop(flush = false): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const timer of this.statusTimers.values()) clearTimeout(timer);
+    this.statusTimers.clear();
     this.queue.shutDown();
     await Promise.all([...this.inFlight, this.autoscaler?.stop()]);
+    if (flush) await this.flushStatus();
     this.clusters.stop();
     this.pods.stop();
     this.services.stop();
@@ -182,10 +203,35 @@ export class RayController {
     if (cluster) this.enqueue(object.metadata.namespace, cluster);
   }
 
-  private onPod(type: ChangeType, pod: Pod): void {
+  /**
+   * The cached spec object again when the generation says the spec did not change (a status write, a label): plans
+   * memoise what they derive from the spec by its identity (launchHash), and the cache holds one copy.
+   */
+  private keepSpec(cluster: RayCluster): RayCluster {
+    const { namespace = '', name, uid, generation } = cluster.metadata;
+    const old = this.clusters.get(namespace, name);
+    if (old && generation !== undefined && old.metadata.uid === uid && old.metadata.generation === generation)
+      cluster.spec = old.spec;
+    return cluster;
+  }
+
+  private onCluster(type: ChangeType, cluster: RayCluster): void {
+    const { uid, resourceVersion } = cluster.metadata;
+    if (type === 'deleted') this.forgetStatus(uid);
+    // This replica's own status write coming back: the reconcile that wrote it already saw everything else.
+    if (type === 'modified' && resourceVersion !== undefined && this.ownWrites.get(uid) === resourceVersion) {
+      this.ownWrites.delete(uid);
+      return;
+    }
+    this.enqueue(cluster.metadata.namespace, cluster.metadata.name);
+  }
+
+  private onPod(type: ChangeType, pod: Pod, old: Pod | undefined): void {
     const cluster = clusterKeyOf(pod);
     // The cache has caught up with what we did: those expectations are met.
     if (cluster) this.expectations.observed(type, cluster, pod.metadata.namespace ?? '', pod.metadata.name);
+    // Most pod updates (scheduled to a node, a container status) change nothing a reconcile reads.
+    if (type === 'modified' && old && !podChanged(old, pod)) return;
     this.enqueueOwner(pod);
   }
 
@@ -225,7 +271,7 @@ export class RayController {
     if (!cluster || cluster.metadata.deletionTimestamp) {
       // Its pods and Service go by garbage collection (owner references): nothing to do, nothing to block.
       this.expectations.forget(key);
-      if (cluster) this.lastStatus.delete(cluster.metadata.uid);
+      if (cluster) this.forgetStatus(cluster.metadata.uid);
       return false;
     }
     const written = this.lastStatus.get(cluster.metadata.uid);
@@ -246,7 +292,8 @@ export class RayController {
     });
     const conflict = await this.carryOut(current, result, log, cachedService !== undefined);
     await this.writeStatus(
-      current,
+      key,
+      cluster,
       conflict ? withServiceConflict(current, result.status, conflict) : result.status,
       log,
     );
@@ -312,18 +359,64 @@ export class RayController {
     return conflict;
   }
 
-  /** Writes status through the status subresource, only when it changed (a write would wake the watch again). */
-  private async writeStatus(cluster: RayCluster, status: RayClusterStatus, log: Logger): Promise<void> {
-    if (JSON.stringify(cluster.status ?? {}) === JSON.stringify(status)) return;
-    const { namespace = '', name } = cluster.metadata;
-    await this.api.rayClusters.replaceStatus(namespace, name, status);
-    this.lastStatus.set(cluster.metadata.uid, status);
-    if (status.phase !== cluster.status?.phase) {
-      log.info(
-        `phase ${cluster.status?.phase || '(none)'} → ${status.phase}${status.reason ? `: ${status.reason}` : ''}`,
-      );
+  /**
+   * Writes status through the status subresource, only when it changed (a write would wake the watch again), and a
+   * burst of changes as one write: a status that has to wait is what the next plan starts from all the same, and a
+   * reconcile is queued for when it is due (status-writes.ts).
+   */
+  private async writeStatus(key: string, cluster: RayCluster, status: RayClusterStatus, log: Logger): Promise<void> {
+    const { uid } = cluster.metadata;
+    this.lastStatus.set(uid, status);
+    const decision = this.statusWrites.offer(uid, status, cluster.status);
+    if (!decision.write) {
+      if (decision.retryInMs !== undefined) this.statusDue(key, decision.retryInMs);
+      return;
+    }
+    const before = this.statusWrites.lastWritten(uid) ?? cluster.status;
+    await this.putStatus(cluster, status);
+    if (status.phase !== before?.phase) {
+      log.info(`phase ${before?.phase || '(none)'} → ${status.phase}${status.reason ? `: ${status.reason}` : ''}`);
       if (status.phase === 'Error') await this.event(cluster, 'Warning', 'Error', status.reason ?? 'error');
     }
+  }
+
+  private async putStatus(cluster: RayCluster, status: RayClusterStatus): Promise<void> {
+    const { namespace = '', name, uid } = cluster.metadata;
+    const resourceVersion = await this.api.rayClusters.replaceStatus(namespace, name, status);
+    this.statusWrites.wrote(uid, status);
+    if (resourceVersion) this.ownWrites.set(uid, resourceVersion);
+  }
+
+  /** Reconciles `key` again in `delayMs`, when its waiting status is due (one timer per cluster). */
+  private statusDue(key: string, delayMs: number): void {
+    if (this.statusTimers.has(key)) return; // due no later than this one: the due time only moves later
+    const timer = setTimeout(() => {
+      this.statusTimers.delete(key);
+      this.queue.add(key);
+    }, delayMs);
+    timer.unref();
+    this.statusTimers.set(key, timer);
+  }
+
+  /** Writes every status still waiting (on a clean stop, while still the leader): nothing computed is lost. */
+  private async flushStatus(): Promise<void> {
+    const waiting = new Set(this.statusWrites.unwritten());
+    if (waiting.size === 0) return;
+    for (const cluster of this.clusters.list()) {
+      const status = this.lastStatus.get(cluster.metadata.uid);
+      if (!waiting.has(cluster.metadata.uid) || !status || cluster.metadata.deletionTimestamp) continue;
+      await this.putStatus(cluster, status).catch((err: Error) =>
+        this.options.log
+          .forCluster(cluster.metadata.name, cluster.metadata.namespace ?? '')
+          .debug(`status not written: ${err.message}`),
+      );
+    }
+  }
+
+  private forgetStatus(uid: string): void {
+    this.lastStatus.delete(uid);
+    this.statusWrites.forget(uid);
+    this.ownWrites.delete(uid);
   }
 
   /** An Event on the RayCluster (`kubectl describe raycluster` shows them); failing to write one is not fatal. */

@@ -70,7 +70,8 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   const stop = (code: number, why: string) =>
     (stopping ??= (async () => {
       log.info(`${why}: finishing reconciles in progress`);
-      await controller.stop();
+      // Statuses waiting to be written are written, unless another replica leads now.
+      await controller.stop(why !== 'lost leadership');
       await elector?.release();
       server?.close();
       client.close();

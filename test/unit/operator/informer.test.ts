@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Informer, type ChangeType, type ListWatch, type WatchStream } from '../../../src/operator/informer.ts';
+import {
+  Informer,
+  parseWatchEvent,
+  type ChangeType,
+  type ListWatch,
+  type WatchStream,
+} from '../../../src/operator/informer.ts';
 import { OperatorLog } from '../../../src/operator/log.ts';
 import { settle } from '../fakes/fake-clock.ts';
 
@@ -161,5 +167,51 @@ describe('informer', () => {
     assert.equal(source.lists, 1);
     informer.stop();
     assert.equal(source.current.destroyed, true);
+  });
+});
+
+describe('parseWatchEvent', () => {
+  const pod = (managedFields?: unknown[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'p',
+      namespace: 'ray',
+      annotations: { note: 'a]},"spec":{"x":1}' },
+      ownerReferences: [{ uid: 'u', controller: true }],
+      ...(managedFields ? { managedFields } : {}),
+    },
+    spec: { containers: [{ name: 'ray', args: [']},"spec":{'] }] },
+    status: { phase: 'Running' },
+  });
+  const managed = [
+    { manager: 'x]},', operation: 'Update', fieldsV1: { 'f:spec': { 'k:{"name":"ray"}': { '.': {} } } } },
+    { manager: 'kwok', operation: 'Update', fieldsV1: { 'f:status': {} }, subresource: 'status' },
+  ];
+
+  it('parses an event without its object’s managedFields, and everything else as it was', () => {
+    const event = parseWatchEvent<ReturnType<typeof pod>>(JSON.stringify({ type: 'MODIFIED', object: pod(managed) }));
+    assert.deepEqual(event, { type: 'MODIFIED', object: pod() });
+  });
+
+  it('without the spec too, when asked; a spec that holds a "status" object is parsed whole', () => {
+    const line = JSON.stringify({ type: 'ADDED', object: pod(managed) });
+    const { spec: _spec, ...withoutSpec } = pod();
+    assert.deepEqual(parseWatchEvent(line, true), { type: 'ADDED', object: withoutSpec });
+    const odd = { metadata: { name: 'p' }, spec: { a: {}, status: { x: 1 }, b: 2 }, status: { phase: 'Running' } };
+    assert.deepEqual(parseWatchEvent(JSON.stringify({ type: 'ADDED', object: odd }), true), {
+      type: 'ADDED',
+      object: odd,
+    });
+  });
+
+  it('parses whole what has another layout: no managedFields, no spec after them, bookmarks, errors', () => {
+    for (const object of [
+      pod(),
+      { metadata: { name: 'p', managedFields: managed }, data: { a: ']},"spec":{' } },
+      { kind: 'Status', code: 410, message: 'too old' },
+      { metadata: { resourceVersion: '9' } },
+    ])
+      assert.deepEqual(parseWatchEvent(JSON.stringify({ type: 'X', object })), { type: 'X', object });
   });
 });

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HEAD_UID_ANNOTATION } from '../../../src/operator/labels.ts';
+import { podChanged, slimCluster, slimPod, slimService } from '../../../src/operator/slim.ts';
+import type { Pod, RayCluster, Service } from '../../../src/operator/types.ts';
+
+const pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'c-worker-x',
+    namespace: 'ray',
+    uid: 'u1',
+    resourceVersion: '7',
+    creationTimestamp: '2026-01-01T00:00:00Z',
+    labels: { 'ray-cluster-name': 'c' },
+    annotations: { [HEAD_UID_ANNOTATION]: 'h1', 'user/big': 'x'.repeat(1000) },
+    ownerReferences: [{ apiVersion: 'cluster.ray.io/v1', kind: 'RayCluster', name: 'c', uid: 'c1', controller: true }],
+    managedFields: [{ manager: 'kubelet' }],
+  },
+  spec: { containers: [{ name: 'ray' }], nodeName: 'kwok-node-1' },
+  status: {
+    phase: 'Running',
+    podIP: '10.0.0.5',
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'True' },
+    ],
+    containerStatuses: [{ name: 'ray', ready: true }],
+  },
+} as unknown as Pod;
+
+describe('slim cache objects', () => {
+  it('keeps of a pod only what the reconcile reads', () => {
+    assert.deepEqual(slimPod(pod), {
+      metadata: {
+        name: 'c-worker-x',
+        namespace: 'ray',
+        uid: 'u1',
+        resourceVersion: '7',
+        creationTimestamp: '2026-01-01T00:00:00Z',
+        labels: { 'ray-cluster-name': 'c' },
+        annotations: { [HEAD_UID_ANNOTATION]: 'h1' },
+        ownerReferences: [{ uid: 'c1', controller: true }],
+      },
+      status: { phase: 'Running', podIP: '10.0.0.5', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+  });
+
+  it('tells a change the reconcile reads from one it does not', () => {
+    const slim = slimPod(pod);
+    const rescheduled = slimPod({ ...pod, metadata: { ...pod.metadata, resourceVersion: '8' }, spec: undefined });
+    assert.equal(podChanged(slim, rescheduled), false);
+    const notReady = slimPod({ ...pod, status: { ...pod.status, conditions: [{ type: 'Ready', status: 'False' }] } });
+    assert.equal(podChanged(slim, notReady), true);
+    const deleting = slimPod({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:01:00Z' } });
+    assert.equal(podChanged(slim, deleting), true);
+    const relabelled = slimPod({ ...pod, metadata: { ...pod.metadata, labels: { 'ray-cluster-name': 'd' } } });
+    assert.equal(podChanged(slim, relabelled), true);
+    const orphaned = slimPod({ ...pod, metadata: { ...pod.metadata, ownerReferences: [] } });
+    assert.equal(podChanged(slim, orphaned), true);
+  });
+
+  it('keeps of a Service its ports, selector and cluster IP, and of a RayCluster all but managed fields', () => {
+    const service = {
+      metadata: { name: 's', namespace: 'ray', labels: { a: 'b' }, managedFields: [{}] },
+      spec: { clusterIP: '10.96.0.9', ports: [{ name: 'gcs', port: 6379 }], selector: { x: 'y' }, type: 'ClusterIP' },
+    } as unknown as Service;
+    assert.deepEqual(slimService(service), {
+      metadata: { name: 's', namespace: 'ray', labels: { a: 'b' } },
+      spec: { clusterIP: '10.96.0.9', ports: [{ name: 'gcs', port: 6379 }], selector: { x: 'y' } },
+    });
+    const cluster = {
+      apiVersion: 'cluster.ray.io/v1',
+      kind: 'RayCluster',
+      metadata: { name: 'c', uid: 'c1', managedFields: [{}] },
+      spec: { headPodType: 'h', podTypes: [] },
+    } as unknown as RayCluster;
+    assert.deepEqual(slimCluster(cluster).metadata, { name: 'c', uid: 'c1' });
+  });
+});
