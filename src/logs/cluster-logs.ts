@@ -51,25 +51,35 @@ export async function clusterLogs(
   const label = (pod: PodInfo, text: string) => (request.ray ? `[${pod.metadata.name}] ${text}` : text);
   const render = (line: Line) => (request.timestamps ? `${line.time} ${line.text}` : line.text);
 
-  // What is there now, from every source, in time order; then --tail.
+  // What is there now, from every source, in time order; then --tail. Each source's follow starts where its
+  // history ended, so a line written while the others were read (or while this was printed) is not lost.
+  const followFrom = new Date().toISOString();
+  /** Per pod, where its shown lines end: a stream that starts or is resumed repeats none of them. */
+  const shownUpTo = new Map<string, LogPosition>();
   const history: Line[] = [];
   for (const pod of sources) {
+    const position: LogPosition = { time: '', atTime: 0 };
     for (const line of await readLog(ctx, pod, { sinceSeconds: request.sinceSeconds })) {
+      advance(position, line.time);
       if (keep(line.text)) history.push({ time: line.time, text: label(pod, line.text) });
     }
+    shownUpTo.set(pod.metadata.name, position.time ? position : { time: followFrom, atTime: 0 });
   }
-  if (request.events) history.push(...(await eventLines(ctx, request, request.sinceSeconds)));
+  // Events are followed on from the newest one read, or from when the read began.
+  let lastEvent = followFrom;
+  if (request.events) {
+    const events = await eventLines(ctx, request, request.sinceSeconds);
+    for (const line of events) if (compareTimes(line.time, lastEvent) > 0) lastEvent = line.time;
+    history.push(...events);
+  }
   history.sort((a, b) => compareTimes(a.time, b.time));
   const shown = request.tail === undefined ? history : history.slice(Math.max(0, history.length - request.tail));
   for (const line of shown) out(render(line));
   if (!request.follow) return;
 
-  // Follow: stream every source from now on; find new operator pods (restarts, leader changes) as they appear.
+  // Follow: stream every source on from there; find new operator pods (restarts, leader changes) as they appear,
+  // from the time the history was read.
   const followed = new Set<string>();
-  /** Per pod, where its shown lines end: a stream that ends and is resumed repeats none of them. */
-  const shownUpTo = new Map<string, LogPosition>();
-  const startedAt = new Date().toISOString();
-  let lastEvent = startedAt;
   for (;;) {
     // A failed round (the API server restarting, the operator pod being replaced) is retried on the next one.
     const current = await (request.ray ? rayPods(ctx, request) : operatorPods(ctx, request.namespace)).catch(() => []);
@@ -77,14 +87,13 @@ export async function clusterLogs(
       const name = pod.metadata.name;
       if (followed.has(name)) continue;
       followed.add(name);
-      const position = shownUpTo.get(name) ?? { time: startedAt, atTime: 0 };
+      const position = shownUpTo.get(name) ?? { time: followFrom, atTime: 0 };
       shownUpTo.set(name, position);
       let repeatsToSkip = position.atTime;
       void followLog(ctx, pod, position.time, (line) => {
         const order = compareTimes(line.time, position.time);
         if (order < 0 || (order === 0 && repeatsToSkip-- > 0)) return;
-        if (order > 0) Object.assign(position, { time: line.time, atTime: 0 });
-        position.atTime++;
+        advance(position, line.time);
         if (keep(line.text)) out(render({ time: line.time, text: label(pod, line.text) }));
       })
         // A pod whose container has not started (400) or that is gone (404): tried again on the next round.
@@ -116,6 +125,12 @@ function compareTimes(a: string, b: string): number {
 interface LogPosition {
   time: string;
   atTime: number;
+}
+
+/** Moves `position` past one more line, stamped `time` (lines come in time order). */
+function advance(position: LogPosition, time: string): void {
+  if (compareTimes(time, position.time) > 0) Object.assign(position, { time, atTime: 0 });
+  position.atTime++;
 }
 
 /** Operator pods that serve `namespace`: cluster-scoped ones anywhere, namespaced ones in it. */

@@ -101,17 +101,21 @@ describe('the chart’s operator, in the cluster', () => {
 
   it('fails over when the leader’s pod is deleted; logs --follow goes on with the new leader', async () => {
     const first = await leader();
+    // --tail 1 prints one line of what was there, so the test knows the follower has read the log before the
+    // failover starts; only what it prints after that line counts.
     const follow = spawn(
       process.execPath,
-      [RAYCTL_BIN, '-n', ns, 'logs', '--cluster', 'example-cluster', '-f', '--tail', '0'],
+      [RAYCTL_BIN, '-n', ns, 'logs', '--cluster', 'example-cluster', '-f', '--tail', '1'],
       {
         env: { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let followed = '';
-    follow.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    let output = '';
+    follow.stdout.on('data', (d: Buffer) => (output += d.toString()));
     after(() => follow.kill());
+    const historyEnd = await eventually('the follower’s first line', () => output.indexOf('\n') + 1 || undefined);
+    const followed = () => output.slice(historyEnd);
     await client.json('DELETE', `/api/v1/namespaces/${system}/pods/${first.metadata.name}`);
     const next = await eventually(
       'a new leader',
@@ -126,7 +130,7 @@ describe('the chart’s operator, in the cluster', () => {
     await client.json('DELETE', `/api/v1/namespaces/${ns}/pods/${worker!.metadata.name}`);
     await eventually(
       'the new leader’s line in the followed log',
-      () => new RegExp(`example-cluster,${ns}:.*deleted|example-cluster,${ns}:.*created worker pod`).test(followed),
+      () => new RegExp(`example-cluster,${ns}:.*deleted|example-cluster,${ns}:.*created worker pod`).test(followed()),
       90_000,
     );
     assert.notEqual(next.metadata.name, first.metadata.name);
