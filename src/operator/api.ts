@@ -219,9 +219,29 @@ export class RayClusterApi {
   }
 }
 
-/** Head Services: found by name through a list (the operator may list Services, not get them), applied by SSA. */
+/**
+ * Head Services. Created with a plain create, which never touches a Service that exists (someone else's is left
+ * alone, see the controller); found by name through a list (the operator may list Services, not get them); kept
+ * in line by a JSON patch of exactly the fields the operator owns, whoever created the Service.
+ */
 export class ServiceApi {
   constructor(private readonly client: KubeClient) {}
+
+  /** The Service as created; undefined if one of that name exists already. */
+  async create(service: Service, fieldManager: string): Promise<Service | undefined> {
+    const namespace = service.metadata.namespace ?? '';
+    try {
+      return await this.client.request<Service>(
+        'POST',
+        `/api/v1/namespaces/${namespace}/services`,
+        { verb: 'create', resource: 'services', namespace },
+        { body: service, query: { fieldManager } },
+      );
+    } catch (err) {
+      if (isAlreadyExists(err)) return undefined;
+      throw err;
+    }
+  }
 
   async find(namespace: string, name: string): Promise<Service | undefined> {
     const result = await this.client.request<{ items: Service[] }>(
@@ -233,14 +253,28 @@ export class ServiceApi {
     return result.items[0];
   }
 
-  async apply(service: Service, fieldManager: string): Promise<void> {
-    const namespace = service.metadata.namespace ?? '';
-    const { name } = service.metadata;
-    await this.client.request(
+  /**
+   * Puts `desired`'s labels (others stay), selector (exactly) and ports (whole: a port taken out of headServicePorts
+   * goes) on `live`. A merge patch, not an apply: the fields of a Service made by a create are owned by an update,
+   * which an apply would never remove.
+   */
+  async update(desired: Service, live: Service, fieldManager: string): Promise<Service> {
+    const namespace = desired.metadata.namespace ?? '';
+    const { name } = desired.metadata;
+    const want = desired.spec as { selector?: Record<string, string>; ports?: unknown };
+    const have = (live.spec ?? {}) as { selector?: Record<string, string> };
+    // A merge patch merges maps: keys of the live selector that are not wanted are removed with null.
+    const selector: Record<string, string | null> = { ...want.selector };
+    for (const key of Object.keys(have.selector ?? {})) if (!(key in selector)) selector[key] = null;
+    return this.client.request<Service>(
       'PATCH',
       `/api/v1/namespaces/${namespace}/services/${name}`,
-      { verb: 'apply', resource: 'services', namespace, name },
-      { body: service, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: true } },
+      { verb: 'patch', resource: 'services', namespace, name },
+      {
+        body: { metadata: { labels: desired.metadata.labels ?? {} }, spec: { selector, ports: want.ports } },
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager },
+      },
     );
   }
 }

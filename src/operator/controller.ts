@@ -64,6 +64,11 @@ export class RayController {
   private readonly statusTimers = new Map<string, NodeJS.Timeout>();
   /** The resourceVersion of this replica's last status write, per uid: its own watch event needs no reconcile. */
   private readonly ownWrites = new Map<string, string>();
+  /**
+   * Head Services this replica created that the cache has not shown yet, per cluster key: the next reconcile must
+   * not create them again (as expectations do for pods).
+   */
+  private readonly createdServices = new Map<string, Service>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly autoscaler: AutoscalerLoop | undefined;
   private readonly api: { pods: PodApi; events: EventApi; rayClusters: RayClusterApi; services: ServiceApi };
@@ -104,7 +109,11 @@ export class RayController {
     );
     this.services = new Informer<Service>(
       apiListWatch(client, 'services', `/api/v1${scope}/services`, CLUSTER_LABEL),
-      (_type, s) => this.enqueueOwner(s),
+      (_type, s) => {
+        const cluster = s.metadata.labels?.[CLUSTER_LABEL];
+        if (cluster) this.createdServices.delete(Informer.key(s.metadata.namespace, cluster));
+        this.enqueueOwner(s);
+      },
       log,
       undefined,
       { transform: slimService },
@@ -162,6 +171,13 @@ export class RayController {
     return this.pods
       .byIndex(Informer.key(namespace, name))
       .filter((p) => (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid));
+  }
+
+  /** The cluster's head Service as the cache shows it, or as this replica created it while the cache catches up. */
+  private headService(key: string, namespace: string, name: string): Service | undefined {
+    const cached = this.services.get(namespace, headServiceName(name));
+    if (cached) this.createdServices.delete(key);
+    return cached ?? this.createdServices.get(key);
   }
 
   /** A cluster as the autoscaler sees it: its head, and the workers that exist or are being created. */
@@ -271,6 +287,7 @@ export class RayController {
     if (!cluster || cluster.metadata.deletionTimestamp) {
       // Its pods and Service go by garbage collection (owner references): nothing to do, nothing to block.
       this.expectations.forget(key);
+      this.createdServices.delete(key);
       if (cluster) this.forgetStatus(cluster.metadata.uid);
       return false;
     }
@@ -279,18 +296,18 @@ export class RayController {
     const pendingCreates = this.expectations.pendingCreates(key);
     const pods = this.podsOf(cluster);
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
-    const cachedService = this.services.get(namespace, headServiceName(name));
+    const liveService = this.headService(key, namespace, name);
     const result = plan({
       cluster: current,
       pods,
-      service: cachedService,
+      service: liveService,
       pendingCreates,
       pendingDeletes: this.expectations.pendingDeletes(key),
       now: new Date(),
       podPolicy: this.options.podPolicy,
       ...(autoscaling ? { autoscaling } : {}),
     });
-    const conflict = await this.carryOut(current, result, log, cachedService !== undefined);
+    const conflict = await this.carryOut(current, result, log, liveService);
     await this.writeStatus(
       key,
       cluster,
@@ -305,7 +322,7 @@ export class RayController {
     cluster: RayCluster,
     result: Plan,
     log: Logger,
-    serviceCached: boolean,
+    liveService: Service | undefined,
   ): Promise<string | undefined> {
     let conflict: string | undefined;
     const { namespace = '', name } = cluster.metadata;
@@ -316,21 +333,32 @@ export class RayController {
       await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
     if (result.service) {
-      // Not in the cache (which holds only labelled Services): one that exists is someone else's unless this
-      // RayCluster controls it, and is never taken over (a forced apply would re-point it, and garbage collection
-      // would then delete it with the cluster).
-      const existing = serviceCached
-        ? undefined
-        : await this.api.services.find(namespace, result.service.metadata.name);
-      if (existing && !isControlledBy(existing, cluster)) {
-        conflict = `Service ${existing.metadata.name} exists and is not controlled by RayCluster ${name}: left alone; delete or rename it so the operator can create the head Service`;
-        if (cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned')?.status !== 'False') {
-          log.warn(conflict);
-          await this.event(cluster, 'Warning', 'HeadServiceConflict', conflict);
-        }
+      const desired = result.service;
+      if (liveService) {
+        await this.api.services.update(desired, liveService, OPERATOR_FIELD_MANAGER);
+        log.info(`updated head service ${desired.metadata.name}`);
       } else {
-        await this.api.services.apply(result.service, OPERATOR_FIELD_MANAGER);
-        log.info(`applied head service ${result.service.metadata.name}`);
+        const created = await this.api.services.create(desired, OPERATOR_FIELD_MANAGER);
+        if (created) {
+          this.createdServices.set(key, created);
+          log.info(`created head service ${desired.metadata.name}`);
+        } else {
+          // One of that name exists and the cache (labelled Services only) has not shown it: someone else's unless
+          // this RayCluster controls it, and never taken over (re-pointed, it would go with the cluster).
+          const existing = await this.api.services.find(namespace, desired.metadata.name);
+          if (existing && !isControlledBy(existing, cluster)) {
+            conflict = `Service ${existing.metadata.name} exists and is not controlled by RayCluster ${name}: left alone; delete or rename it so the operator can create the head Service`;
+            if (cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned')?.status !== 'False') {
+              log.warn(conflict);
+              await this.event(cluster, 'Warning', 'HeadServiceConflict', conflict);
+            }
+          } else if (existing) {
+            // Ours, with its label gone: the label comes back, and with it the cache.
+            await this.api.services.update(desired, existing, OPERATOR_FIELD_MANAGER);
+            log.info(`updated head service ${desired.metadata.name}`);
+          }
+          // Gone again since the create: the next reconcile creates it.
+        }
       }
     }
     const deleted = new PodEventBatch('DeletedPod', 'Deleted');

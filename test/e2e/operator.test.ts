@@ -222,6 +222,33 @@ describe('rayctl operator', () => {
     assert.equal(c.status?.autoscalerRetries, 1);
   });
 
+  it('keeps the head Service in line: headServicePorts added and taken out, a hand edit undone', async () => {
+    const servicePath = `/api/v1/namespaces/${ns}/services/example-cluster2-ray-head`;
+    const clusterPath = `/apis/cluster.ray.io/v1/namespaces/${ns}/rayclusters/example-cluster2`;
+    type Ports = { spec: { selector: Record<string, string>; ports: { name: string; port: number }[] } };
+    const portsAre = (what: string, names: string[]) =>
+      eventually(what, async () => {
+        const service = await client.get<Ports>(servicePath);
+        return JSON.stringify(service.spec.ports.map((p) => p.name)) === JSON.stringify(names) ? service : undefined;
+      });
+    const defaults = ['gcs', 'client', 'dashboard', 'serve'];
+    const patch = (body: unknown) => client.json('PATCH', clusterPath, body, 'application/merge-patch+json');
+    await patch({ spec: { headServicePorts: [{ name: 'metrics', port: 8080 }] } });
+    await portsAre('the metrics port on the head Service', [...defaults, 'metrics']);
+    await patch({ spec: { headServicePorts: null } });
+    await portsAre('the metrics port gone again', defaults);
+    // Someone edits the Service: the operator puts back its selector (exactly) and its ports.
+    await client.json(
+      'PATCH',
+      servicePath,
+      { spec: { selector: { extra: 'x' }, ports: [{ name: 'gcs', port: 1 }] } },
+      'application/merge-patch+json',
+    );
+    const restored = await portsAre('the ports put back', defaults);
+    assert.deepEqual(restored.spec.selector, { 'cluster.ray.io/component': 'example-cluster2-ray-head' });
+    assert.equal(restored.spec.ports[0]!.port, 6379);
+  });
+
   it('uninstall removes every pod and the Service (owner references, no finalizer)', async () => {
     await ok(['uninstall', 'example-cluster', 'example-cluster2', '--wait']);
     await eventually(
