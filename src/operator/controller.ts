@@ -330,7 +330,7 @@ export class RayController {
     for (const note of result.notes) {
       if (note.warning) log.warn(note.message);
       else log.info(note.message);
-      await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
+      if (!note.logOnly) await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
     if (result.service) {
       const desired = result.service;

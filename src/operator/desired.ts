@@ -58,8 +58,11 @@ export interface Plan {
   /** The head Service to apply, when it is missing or differs. */
   service?: Service;
   status: RayClusterStatus;
-  /** A human line per notable change, for events and logs (scaling, restarts, errors). */
-  notes: { reason: string; message: string; warning?: boolean }[];
+  /**
+   * A human line per notable change, for events and logs (scaling, restarts, errors); `logOnly` when the Events of
+   * the pods created or deleted for it already say it.
+   */
+  notes: { reason: string; message: string; warning?: boolean; logOnly?: boolean }[];
 }
 
 export const isReady = (pod: Pod) =>
@@ -228,7 +231,7 @@ export function plan(observed: Observed): Plan {
         });
     }
     if (have !== target && headUid)
-      notes.push({ reason: 'Scaling', message: `${podType.name}: ${have} → ${target} workers` });
+      notes.push({ reason: 'Scaling', message: `${podType.name}: ${have} → ${target} workers`, logOnly: true });
     workerStatus.push({ podType: podType.name, ready: current.filter(isReady).length, desired: target });
   }
 

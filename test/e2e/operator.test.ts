@@ -165,7 +165,15 @@ describe('rayctl operator', () => {
     );
     const mine = events.items.filter((e) => e.involvedObject.name === 'example-cluster');
     assert.ok(mine.some((e) => e.reason === 'CreatedPod' && /Created head pod/.test(e.message)));
-    assert.ok(mine.some((e) => e.reason === 'Scaling'));
+    // Scaling is said by the workers' CreatedPod Event (with the reason), not by an Event of its own as well.
+    assert.ok(
+      mine.some(
+        (e) =>
+          e.reason === 'CreatedPod' &&
+          /^Created (worker pod \S+|\d+ worker pods \(.*\)): scaling rayWorkerType up to \d+$/.test(e.message),
+      ),
+    );
+    assert.ok(!mine.some((e) => e.reason === 'Scaling'));
   });
 
   it('scales on upgrade without restarting the head', async () => {

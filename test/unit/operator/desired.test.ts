@@ -199,6 +199,12 @@ describe('the reconcile plan', () => {
       newest.slice(0, 2).map((p) => p.metadata.name),
     );
     assert.ok(result.delete.every((d) => d.role === 'worker'));
+    // Logged, but not an Event of its own: the DeletedPod Event of the same reconcile carries the reason.
+    assert.deepEqual(
+      result.notes.filter((n) => n.reason === 'Scaling'),
+      [{ reason: 'Scaling', message: 'rayWorkerType: 3 → 1 workers', logOnly: true }],
+    );
+    assert.ok(result.delete.every((d) => d.reason === 'scaling rayWorkerType down to 1'));
   });
 
   it("follows the autoscaler's targets within [minWorkers, maxWorkers]; a manual desiredWorkers stays the floor", () => {
