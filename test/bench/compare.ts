@@ -38,7 +38,10 @@ const { values: flags } = parseArgs({
 const quick = flags.quick;
 const cliRepeat = Number(flags.repeat ?? (quick ? 1 : 3));
 const operatorRepeat = Number(flags['operator-repeat'] ?? 1);
-/** e.g. --skip 1000x10,list: scenarios or command groups left out (said in the output and the JSON). */
+/**
+ * e.g. --skip 1000x10,list: scenarios (1x10, 100x10, 1000x10), `list`, all `commands`, or contenders (floor, kuberay,
+ * rayctl) left out (said in the output and the JSON).
+ */
 const skipped = new Set(flags.skip.split(',').filter(Boolean));
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -179,9 +182,13 @@ async function main(cluster: TestCluster): Promise<void> {
   const file = flags.json ?? join('test', 'bench', 'results', `compare-${new Date().toISOString().slice(0, 10)}.json`);
   const collected: Collected = { samples: {}, measurements: [], load: { start: loadavg(), end: [] } };
   // Commands first: short, and then a run cut short by time still has them.
-  collected.samples = await commandTimings(cluster);
+  if (!skipped.has('commands')) collected.samples = await commandTimings(cluster);
   writeResults(file, state, collected);
-  const contenders = [floor(state), kubeRay(kubeRayBuild()), rayctl];
+  const contenders = [
+    ...(skipped.has('floor') ? [] : [floor(state)]),
+    ...(skipped.has('kuberay') ? [] : [kubeRay(kubeRayBuild())]),
+    ...(skipped.has('rayctl') ? [] : [rayctl]),
+  ];
   await operatorScenarios(cluster, contenders, (results) => {
     collected.measurements.push(...results);
     writeResults(file, state, collected);
