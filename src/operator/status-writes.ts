@@ -3,8 +3,10 @@
 // watch event and reconcile for the write itself. So a changed status waits until its cluster has been quiet for
 // `quietMs` (or, while pod events keep coming, until the oldest unwritten change is `maxDelayMs` old), and a burst of
 // changes is one write. Nothing is dropped: the reconcile that is told to wait is queued again for when the write is
-// due, and the write then carries the latest status. A new phase, reason or observedGeneration is written at once:
-// that is what `rayctl install --wait`, scripts and the operator's log lines follow.
+// due, and the write then carries the latest status. A cluster that arrives (Running, Error) with a new phase, reason
+// or observedGeneration is written at once: that is what `rayctl install --wait`, `kubectl wait` and scripts follow.
+// The way there (Updating) waits like any other change: a new cluster or a scale that settles within seconds is one
+// write, not two, and the pod creates that follow the start of it are reconciled again anyway.
 import type { RayClusterStatus } from './types.ts';
 
 /** A quiet cluster's status is written this long after it changed. */
@@ -46,9 +48,10 @@ export class StatusWrites {
     }
     const before = written?.status ?? stored ?? {};
     if (
-      status.phase !== before.phase ||
-      (status.reason ?? '') !== (before.reason ?? '') ||
-      status.observedGeneration !== before.observedGeneration
+      status.phase !== 'Updating' &&
+      (status.phase !== before.phase ||
+        (status.reason ?? '') !== (before.reason ?? '') ||
+        status.observedGeneration !== before.observedGeneration)
     )
       return { write: true };
     const now = this.now();

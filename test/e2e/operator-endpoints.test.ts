@@ -38,7 +38,10 @@ describe('operator endpoints and JSON logs', () => {
       'rayWorkerType=1',
     ]);
     assert.equal(installed.code, 0, installed.stderr);
-    await operator.waitForLog(new RegExp(`^watched,${ns}:\\{.*"msg":"phase Updating → Running"`, 'm'), 60_000);
+    await operator.waitForLog(
+      new RegExp(`^watched,${ns}:\\{.*"msg":"phase (\\(none\\)|Updating) → Running"`, 'm'),
+      60_000,
+    );
   });
 
   it('/healthz and /readyz answer ok', async () => {

@@ -44,13 +44,41 @@ describe('status writes', () => {
     assert.deepEqual(writes.offer('uid', ready(99), STORED), { write: true });
   });
 
-  it('writes a new phase, reason or observedGeneration at once', () => {
+  it('writes a cluster that arrives (Running, Error) with a new phase, reason or observedGeneration at once', () => {
     const writes = new StatusWrites(() => 0, 1_000, 5_000);
-    assert.deepEqual(writes.offer('uid', ready(1), undefined), { write: true });
-    assert.deepEqual(writes.offer('uid', { ...ready(1), phase: 'Running' }, STORED), { write: true });
-    assert.deepEqual(writes.offer('uid', { ...ready(1), observedGeneration: 2 }, STORED), { write: true });
-    assert.deepEqual(writes.offer('uid', { ...ready(1), reason: 'bad spec' }, STORED), { write: true });
+    const running = (generation: number): RayClusterStatus => ({
+      ...ready(1),
+      phase: 'Running',
+      observedGeneration: generation,
+    });
+    assert.deepEqual(writes.offer('uid', running(1), undefined), { write: true });
+    assert.deepEqual(writes.offer('uid', running(1), STORED), { write: true });
+    assert.deepEqual(writes.offer('uid', running(2), { ...STORED, phase: 'Running' }), { write: true });
+    assert.deepEqual(writes.offer('uid', { ...ready(1), phase: 'Error', reason: 'bad spec' }, STORED), { write: true });
+    assert.deepEqual(
+      writes.offer('uid', { ...ready(1), phase: 'Error', reason: 'worse spec' }, { ...STORED, phase: 'Error' }),
+      { write: true },
+    );
     assert.deepEqual(writes.offer('uid', ready(1), STORED), { write: false, retryInMs: 1_000 });
+  });
+
+  it('lets the way there (Updating) wait like any change: a cluster that settles quickly is one write', () => {
+    let now = 0;
+    const writes = new StatusWrites(() => now, 1_000, 5_000);
+    // A new cluster, and a Running one whose spec changed: neither first Updating is written at once.
+    assert.deepEqual(writes.offer('new', ready(0), undefined), { write: false, retryInMs: 1_000 });
+    const scaled = { ...ready(1), observedGeneration: 2 };
+    assert.deepEqual(writes.offer('scaled', scaled, { ...ready(1), phase: 'Running' }), {
+      write: false,
+      retryInMs: 1_000,
+    });
+    now = 600;
+    assert.deepEqual(writes.offer('new', { ...ready(2), phase: 'Running' }, undefined), { write: true });
+    writes.wrote('new', { ...ready(2), phase: 'Running' });
+    assert.deepEqual(writes.unwritten(), ['scaled']);
+    // One that does not settle is still written once it has been quiet.
+    now = 1_000;
+    assert.deepEqual(writes.offer('scaled', scaled, { ...ready(1), phase: 'Running' }), { write: true });
   });
 
   it('a change back to what was written needs no write', () => {
