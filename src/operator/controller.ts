@@ -293,28 +293,34 @@ export class RayController {
     }
     const written = this.lastStatus.get(cluster.metadata.uid);
     const current: RayCluster = written ? { ...cluster, status: written } : cluster;
-    const pendingCreates = this.expectations.pendingCreates(key);
-    const pods = this.podsOf(cluster);
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
-    const liveService = this.headService(key, namespace, name);
-    const result = plan({
-      cluster: current,
-      pods,
-      service: liveService,
-      pendingCreates,
-      pendingDeletes: this.expectations.pendingDeletes(key),
-      now: new Date(),
-      podPolicy: this.options.podPolicy,
-      ...(autoscaling ? { autoscaling } : {}),
-    });
-    const conflict = await this.carryOut(current, result, log, liveService);
+    const planNow = () =>
+      plan({
+        cluster: current,
+        pods: this.podsOf(cluster),
+        service: this.headService(key, namespace, name),
+        pendingCreates: this.expectations.pendingCreates(key),
+        pendingDeletes: this.expectations.pendingDeletes(key),
+        now: new Date(),
+        podPolicy: this.options.podPolicy,
+        ...(autoscaling ? { autoscaling } : {}),
+      });
+    let result = planNow();
+    let conflict = await this.carryOut(current, result, log, this.headService(key, namespace, name));
+    let acted = result.create.length > 0 || result.delete.length > 0;
+    if (result.create.some((c) => c.role === 'head')) {
+      // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later.
+      result = planNow();
+      conflict = (await this.carryOut(current, result, log, this.headService(key, namespace, name))) ?? conflict;
+      acted ||= result.create.length > 0 || result.delete.length > 0;
+    }
     await this.writeStatus(
       key,
       cluster,
       conflict ? withServiceConflict(current, result.status, conflict) : result.status,
       log,
     );
-    return result.create.length > 0 || result.delete.length > 0 || pendingCreates.length > 0;
+    return acted || this.expectations.pendingCreates(key).length > 0;
   }
 
   /** Carries the plan out; returns why the head Service was left alone, if it belongs to someone else. */
@@ -377,6 +383,7 @@ export class RayController {
         name: pod.metadata.name,
         podType: action.podType,
         role: action.role,
+        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
       });
       this.options.metrics.podActions.inc({ action: 'create' });
       log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);

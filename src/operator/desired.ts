@@ -14,6 +14,8 @@ export interface PendingPod {
   name: string;
   podType: string;
   role: Role;
+  /** From the create's answer: a pending head's workers can be made before the cache shows it. */
+  uid?: string;
 }
 
 /** Everything the plan is computed from: the cluster as written and the world as the cache sees it. */
@@ -163,7 +165,8 @@ export function plan(observed: Observed): Plan {
     remove.push(action(pod, 'head type config changed'));
   for (const pod of currentHeads.slice(1)) remove.push(action(pod, 'more than one head'));
   const head = currentHeads[0];
-  const headPending = observed.pendingCreates.some((p) => p.role === 'head');
+  const pendingHead = observed.pendingCreates.find((p) => p.role === 'head');
+  const headPending = pendingHead !== undefined;
   let restarts = cluster.status?.autoscalerRetries ?? 0;
   if (!head && !headPending) {
     create.push({ pod: buildPod(cluster, headType, 'head'), podType: headType.name, role: 'head', reason: 'no head' });
@@ -178,8 +181,9 @@ export function plan(observed: Observed): Plan {
     }
   }
 
-  // Workers join one head: with no current head (or a new one), the old head's workers go.
-  const headUid = head?.metadata.uid;
+  // Workers join one head: with no current head (or a new one), the old head's workers go. A head just created
+  // counts as current: its workers wait for its GCS anyway, so they need not wait for the cache as well.
+  const headUid = head?.metadata.uid ?? pendingHead?.uid;
   const workers = new Map<string, { current: Pod[]; have: number }>();
   for (const podType of cluster.spec.podTypes) {
     const hash = launchHash(cluster, podType, 'worker');

@@ -46,7 +46,7 @@ export class Expectations {
     const pending = this.creates.get(cluster);
     if (!pending) return [];
     this.prune(pending, (p) => p.at);
-    return [...pending.values()].map(({ name, podType, role }) => ({ name, podType, role }));
+    return [...pending.values()].map(({ at: _at, ...pod }) => pod);
   }
 
   /** Pods deleted for `cluster` that the cache still holds, expired ones dropped. */

@@ -161,6 +161,21 @@ describe('the reconcile plan', () => {
     assert.equal(plan(observe(cluster, oneWorkerShort)).create.length, 1);
   });
 
+  it('makes the workers of a head just created, joined to it by the uid its create returned', () => {
+    const cluster = rayCluster();
+    const head = { name: 'example-cluster-ray-head-type-h', podType: 'rayHeadType', role: 'head' as const };
+    const next = plan(observe(cluster, [], { pendingCreates: [{ ...head, uid: 'new-head-uid' }] }));
+    assert.deepEqual(
+      next.create.map((c) => [c.role, c.pod.metadata.annotations?.['ray.rayctl.io/head-uid']]),
+      [
+        ['worker', 'new-head-uid'],
+        ['worker', 'new-head-uid'],
+      ],
+    );
+    // Without the uid (an expectation from before it was kept), workers wait for the cache to show the head.
+    assert.deepEqual(plan(observe(cluster, [], { pendingCreates: [head] })).create, []);
+  });
+
   it('does not count a pod it deleted that the cache still shows', () => {
     const { pods, cluster } = converge(rayCluster());
     const gone = workers(pods)[0]!.metadata.name;
