@@ -294,9 +294,9 @@ export class RayController {
     const written = this.lastStatus.get(cluster.metadata.uid);
     const current: RayCluster = written ? { ...cluster, status: written } : cluster;
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
-    const planNow = () =>
+    const planNow = (from: RayCluster) =>
       plan({
-        cluster: current,
+        cluster: from,
         pods: this.podsOf(cluster),
         service: this.headService(key, namespace, name),
         pendingCreates: this.expectations.pendingCreates(key),
@@ -305,21 +305,20 @@ export class RayController {
         podPolicy: this.options.podPolicy,
         ...(autoscaling ? { autoscaling } : {}),
       });
-    let result = planNow();
-    let conflict = await this.carryOut(current, result, log, this.headService(key, namespace, name));
+    let result = planNow(current);
+    const conflict = await this.carryOut(current, result, log, this.headService(key, namespace, name));
+    let status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
     let acted = result.create.length > 0 || result.delete.length > 0;
     if (result.create.some((c) => c.role === 'head')) {
-      // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later.
-      result = planNow();
-      conflict = (await this.carryOut(current, result, log, this.headService(key, namespace, name))) ?? conflict;
+      // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
+      // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
+      const next: RayCluster = { ...current, status };
+      result = planNow(next);
+      await this.carryOut(next, { ...result, service: undefined }, log, undefined);
+      status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
       acted ||= result.create.length > 0 || result.delete.length > 0;
     }
-    await this.writeStatus(
-      key,
-      cluster,
-      conflict ? withServiceConflict(current, result.status, conflict) : result.status,
-      log,
-    );
+    await this.writeStatus(key, cluster, status, log);
     return acted || this.expectations.pendingCreates(key).length > 0;
   }
 

@@ -82,6 +82,19 @@ describe('a namespaced operator', () => {
     // Scale down, so that deleting pods is exercised too, and outlive one lease renewal.
     await ok(mine, ['upgrade', 'nsop', '--reuse-values', '--min-workers', 'rayWorkerType=1']);
     await runningWith(mine, 'nsop', 1);
+    // A port added to the head Service, so that patching it is exercised too.
+    await client.json(
+      'PATCH',
+      `/apis/cluster.ray.io/v1/namespaces/${mine}/rayclusters/nsop`,
+      { spec: { headServicePorts: [{ name: 'metrics', port: 8080 }] } },
+      'application/merge-patch+json',
+    );
+    await eventually('the metrics port on the head Service', async () => {
+      const service = await client.get<{ spec: { ports: { name: string }[] } }>(
+        `/api/v1/namespaces/${mine}/services/nsop-ray-head`,
+      );
+      return service.spec.ports.some((p) => p.name === 'metrics');
+    });
     await operator.waitForLog(/./);
     await new Promise((resolve) => setTimeout(resolve, 6_000));
 
