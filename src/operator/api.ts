@@ -243,7 +243,7 @@ export class RayClusterApi {
 /**
  * Head Services. Created with a plain create, which never touches a Service that exists (someone else's is left
  * alone, see the controller); found by name through a list (the operator may list Services, not get them); kept
- * in line by a JSON patch of exactly the fields the operator owns, whoever created the Service.
+ * in line by a merge patch of exactly the fields the operator owns, whoever created the Service.
  */
 export class ServiceApi {
   constructor(private readonly client: KubeClient) {}
@@ -279,7 +279,7 @@ export class ServiceApi {
    * goes) on `live`. A merge patch, not an apply: the fields of a Service made by a create are owned by an update,
    * which an apply would never remove.
    */
-  async update(desired: Service, live: Service, fieldManager: string): Promise<Service> {
+  async update(desired: Service, live: Service, fieldManager: string): Promise<void> {
     const namespace = desired.metadata.namespace ?? '';
     const { name } = desired.metadata;
     const want = desired.spec as { selector?: Record<string, string>; ports?: unknown };
@@ -287,7 +287,7 @@ export class ServiceApi {
     // A merge patch merges maps: keys of the live selector that are not wanted are removed with null.
     const selector: Record<string, string | null> = { ...want.selector };
     for (const key of Object.keys(have.selector ?? {})) if (!(key in selector)) selector[key] = null;
-    return this.client.request<Service>(
+    await this.client.request(
       'PATCH',
       `/api/v1/namespaces/${namespace}/services/${name}`,
       { verb: 'patch', resource: 'services', namespace, name },
