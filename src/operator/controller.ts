@@ -294,26 +294,27 @@ export class RayController {
     const written = this.lastStatus.get(cluster.metadata.uid);
     const current: RayCluster = written ? { ...cluster, status: written } : cluster;
     const autoscaling = this.autoscaler ? this.autoscaler.autoscaling(key) : AUTOSCALER_OFF;
-    const planNow = (from: RayCluster) =>
+    const planNow = (from: RayCluster, service: Service | undefined) =>
       plan({
         cluster: from,
         pods: this.podsOf(cluster),
-        service: this.headService(key, namespace, name),
+        service,
         pendingCreates: this.expectations.pendingCreates(key),
         pendingDeletes: this.expectations.pendingDeletes(key),
         now: new Date(),
         podPolicy: this.options.podPolicy,
         ...(autoscaling ? { autoscaling } : {}),
       });
-    let result = planNow(current);
-    const conflict = await this.carryOut(current, result, log, this.headService(key, namespace, name));
+    const liveService = this.headService(key, namespace, name);
+    let result = planNow(current, liveService);
+    const conflict = await this.carryOut(current, result, log, liveService);
     let status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
     let acted = result.create.length > 0 || result.delete.length > 0;
     if (result.create.some((c) => c.role === 'head')) {
       // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
       // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
       const next: RayCluster = { ...current, status };
-      result = planNow(next);
+      result = planNow(next, this.headService(key, namespace, name));
       await this.carryOut(next, { ...result, service: undefined }, log, undefined);
       status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
       acted ||= result.create.length > 0 || result.delete.length > 0;
@@ -329,7 +330,6 @@ export class RayController {
     log: Logger,
     liveService: Service | undefined,
   ): Promise<string | undefined> {
-    let conflict: string | undefined;
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
     for (const note of result.notes) {
@@ -337,35 +337,7 @@ export class RayController {
       else log.info(note.message);
       if (!note.logOnly) await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
-    if (result.service) {
-      const desired = result.service;
-      if (liveService) {
-        await this.api.services.update(desired, liveService, OPERATOR_FIELD_MANAGER);
-        log.info(`updated head service ${desired.metadata.name}`);
-      } else {
-        const created = await this.api.services.create(desired, OPERATOR_FIELD_MANAGER);
-        if (created) {
-          this.createdServices.set(key, created);
-          log.info(`created head service ${desired.metadata.name}`);
-        } else {
-          // One of that name exists and the cache (labelled Services only) has not shown it: someone else's unless
-          // this RayCluster controls it, and never taken over (re-pointed, it would go with the cluster).
-          const existing = await this.api.services.find(namespace, desired.metadata.name);
-          if (existing && !isControlledBy(existing, cluster)) {
-            conflict = `Service ${existing.metadata.name} exists and is not controlled by RayCluster ${name}: left alone; delete or rename it so the operator can create the head Service`;
-            if (cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned')?.status !== 'False') {
-              log.warn(conflict);
-              await this.event(cluster, 'Warning', 'HeadServiceConflict', conflict);
-            }
-          } else if (existing) {
-            // Ours, with its label gone: the label comes back, and with it the cache.
-            await this.api.services.update(desired, existing, OPERATOR_FIELD_MANAGER);
-            log.info(`updated head service ${desired.metadata.name}`);
-          }
-          // Gone again since the create: the next reconcile creates it.
-        }
-      }
-    }
+    const conflict = result.service ? await this.keepHeadService(cluster, result.service, liveService, log) : undefined;
     const deleted = new PodEventBatch('DeletedPod', 'Deleted');
     for (const action of result.delete) {
       const podName = action.pod.metadata.name;
@@ -391,6 +363,44 @@ export class RayController {
     for (const event of [...deleted.events(), ...created.events()])
       await this.event(cluster, 'Normal', event.reason, event.message);
     return conflict;
+  }
+
+  /**
+   * Makes the head Service `desired`, or brings `live` (or one the cache has not shown) in line with it; returns why
+   * it was left alone, if it belongs to someone else.
+   */
+  private async keepHeadService(
+    cluster: RayCluster,
+    desired: Service,
+    live: Service | undefined,
+    log: Logger,
+  ): Promise<string | undefined> {
+    const { namespace = '', name } = cluster.metadata;
+    let target = live;
+    if (!target) {
+      const created = await this.api.services.create(desired, OPERATOR_FIELD_MANAGER);
+      if (created) {
+        this.createdServices.set(Informer.key(namespace, name), created);
+        log.info(`created head service ${desired.metadata.name}`);
+        return undefined;
+      }
+      // One of that name exists and the cache (labelled Services only) has not shown it: someone else's unless this
+      // RayCluster controls it, and never taken over (re-pointed, it would go with the cluster). Ours, with its label
+      // gone, gets the label back, and with it the cache; one gone again since the create is made next time.
+      target = await this.api.services.find(namespace, desired.metadata.name);
+      if (!target) return undefined;
+      if (!isControlledBy(target, cluster)) {
+        const conflict = `Service ${target.metadata.name} exists and is not controlled by RayCluster ${name}: left alone; delete or rename it so the operator can create the head Service`;
+        if (cluster.status?.conditions?.find((c) => c.type === 'HeadServiceOwned')?.status !== 'False') {
+          log.warn(conflict);
+          await this.event(cluster, 'Warning', 'HeadServiceConflict', conflict);
+        }
+        return conflict;
+      }
+    }
+    await this.api.services.update(desired, target, OPERATOR_FIELD_MANAGER);
+    log.info(`updated head service ${desired.metadata.name}`);
+    return undefined;
   }
 
   /**
