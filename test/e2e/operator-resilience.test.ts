@@ -24,7 +24,8 @@ const settledAt = (count: number) =>
     async () => {
       const c = await client.get<RayCluster>(`/apis/cluster.ray.io/v1/namespaces/${ns}/rayclusters/big`);
       const [workers, heads] = [await livePods('worker'), await livePods('head')];
-      if (c.status?.phase === 'Running' && workers.length === count && heads.length === 1) return true;
+      const current = c.status?.observedGeneration === c.metadata.generation;
+      if (c.status?.phase === 'Running' && current && workers.length === count && heads.length === 1) return true;
       // Thrown, not returned: on timeout the message shows the last state seen.
       throw new Error(
         `phase ${c.status?.phase}, ${c.status?.readyWorkers}/${c.status?.desiredWorkers} ready, ${workers.length} worker and ${heads.length} head pods: ${workers.map((w) => w.status?.phase).join(',')}`,

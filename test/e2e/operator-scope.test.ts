@@ -33,7 +33,11 @@ const runningWith = (namespace: string, name: string, count: number) =>
     `${name} Running with ${count} workers`,
     async () => {
       const c = await client.get<RayCluster>(`/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/${name}`);
-      return c.status?.phase === 'Running' && (await workers(namespace, name)).length === count;
+      return (
+        c.status?.phase === 'Running' &&
+        c.status.observedGeneration === c.metadata.generation &&
+        (await workers(namespace, name)).length === count
+      );
     },
     60_000,
   );

@@ -25,7 +25,11 @@ const running = (name: string, workers: number) =>
     async () => {
       const c = await getCluster(name);
       const pods = await podsOf(name, 'worker');
-      return c.status?.phase === 'Running' && c.status.readyWorkers === workers && pods.length === workers
+      // The status must describe the current spec: the old spec's Running stays until the new status is written.
+      return c.status?.phase === 'Running' &&
+        c.status.observedGeneration === c.metadata.generation &&
+        c.status.readyWorkers === workers &&
+        pods.length === workers
         ? c
         : undefined;
     },
