@@ -167,18 +167,20 @@ export function plan(observed: Observed): Plan {
   const head = currentHeads[0];
   const pendingHead = observed.pendingCreates.find((p) => p.role === 'head');
   const headPending = pendingHead !== undefined;
-  let restarts = cluster.status?.autoscalerRetries ?? 0;
-  if (!head && !headPending) {
+  if (!head && !headPending)
     create.push({ pod: buildPod(cluster, headType, 'head'), podType: headType.name, role: 'head', reason: 'no head' });
-    // A head existed before: this is a restart (config change, failure or deletion), counted once, here.
-    if (cluster.status?.head?.podName) {
-      restarts += 1;
-      notes.push({
-        reason: 'Restarting',
-        message: `replacing head pod ${cluster.status.head.podName}; workers restart with the new head`,
-        warning: true,
-      });
-    }
+  // The head the status names is no longer the head (config change, failure or deletion): one restart. Counted from
+  // what is, not from the create, so a pass that replaced the head and then failed before its status was kept still
+  // counts it, once: the status this plan makes names the new head, or none.
+  let restarts = cluster.status?.autoscalerRetries ?? 0;
+  const lastHead = cluster.status?.head?.podName;
+  if (lastHead && head?.metadata.name !== lastHead) {
+    restarts += 1;
+    notes.push({
+      reason: 'Restarting',
+      message: `replacing head pod ${lastHead}; workers restart with the new head`,
+      warning: true,
+    });
   }
 
   // Workers join one head: with no current head (or a new one), the old head's workers go. A head just created

@@ -362,6 +362,31 @@ describe('the reconcile plan', () => {
     assert.equal(workers(after.pods).length, 2);
   });
 
+  it('counts a restart once even when the pass that replaced the head kept no status', () => {
+    const { pods, cluster } = converge(rayCluster());
+    const changed = { ...rayCluster({ image: 'rayproject/ray:2.41.0' }), status: cluster.status };
+    const first = plan(observe(changed, pods));
+    const newHead = asCached(first.create[0]!.pod);
+    // That pass failed after its deletes and its create: the next one starts from the old status (naming the old
+    // head), with the old pods deleted but still cached and the new head not cached yet.
+    const retry = plan(
+      observe(changed, pods, {
+        pendingDeletes: new Set(first.delete.map((d) => d.pod.metadata.name)),
+        pendingCreates: [
+          { name: newHead.metadata.name, podType: 'rayHeadType', role: 'head', uid: newHead.metadata.uid! },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      retry.create.map((c) => c.role),
+      ['worker', 'worker'],
+      'the new head is not made twice',
+    );
+    assert.equal(retry.status.autoscalerRetries, 1);
+    const after = converge({ ...changed, status: retry.status }, [newHead]);
+    assert.equal(after.cluster.status?.autoscalerRetries, 1, 'counted once');
+  });
+
   it('scaling settings are not part of the launch config, so scaling restarts nothing', () => {
     const a = rayCluster({ podTypes: { rayWorkerType: { minWorkers: 0, maxWorkers: 3 } } });
     const b = rayCluster({ podTypes: { rayWorkerType: { minWorkers: 3, maxWorkers: 9 } } });
