@@ -85,7 +85,7 @@ async function operatorScenarios(
           });
           for (const m of results)
             log(
-              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s, ${m.requests} requests`,
+              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s${m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : ''}, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s, ${m.requests} requests`,
             );
           onResults(results);
         }

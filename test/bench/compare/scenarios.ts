@@ -28,6 +28,8 @@ export interface Measurement {
   /** Pods at the end of the phase. */
   pods: number;
   wallSeconds: number;
+  /** Wall time of each step of the phase (churn: one per scale), which adds up to wallSeconds. */
+  stepSeconds: number[];
   /** The operator's utime + stime during the phase; null for the floor, which has no operator. */
   cpuSeconds: number | null;
   /** The operator's VmHWM at the end of the phase (its peak since it started). */
@@ -110,12 +112,15 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
   const fromMs = Date.now();
   const started = performance.now();
   let finished = started;
+  const stepSeconds: number[] = [];
   for (const [pods, act] of steps) {
+    const stepStarted = finished;
     // Registered before acting: settled() only resolves at exactly `pods` pods, all ready.
     const settled = run.watcher.settled(pods, timeoutFor(pods));
     settled.catch(() => undefined); // awaited below; an error of act() must not leave it unhandled
     await act();
     finished = await settled;
+    stepSeconds.push((finished - stepStarted) / 1000);
   }
   const toMs = Date.now();
   const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
@@ -131,6 +136,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     repetition: run.repetition,
     pods: run.pods,
     wallSeconds: (finished - started) / 1000,
+    stepSeconds,
     cpuSeconds: cpu,
     peakRssMb: rss,
     requests: counted?.total ?? null,
