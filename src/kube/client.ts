@@ -7,6 +7,9 @@ import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
 import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
 
+/** Connections to the API server at once; more calls wait for a free one. */
+export const MAX_SOCKETS = 16;
+
 export interface ConnectOptions {
   kubeconfig?: string;
   context?: string;
@@ -245,7 +248,7 @@ export class KubeClient {
       this.agent ??= new Agent({
         ...agentTlsOptions(options as Record<string, unknown>),
         keepAlive: true,
-        maxSockets: 16,
+        maxSockets: MAX_SOCKETS,
       });
       options.agent = this.agent;
     }

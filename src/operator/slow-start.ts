@@ -1,0 +1,25 @@
+// Many calls of one kind (a cluster's worker creates or deletes) in parallel, but not blindly: in batches of 1, 2,
+// 4, … as Kubernetes' ReplicaSet controller makes pods. Ten workers take four round trips instead of ten, and a
+// refusal that would hit every call (a quota, an admission webhook) costs one failed call, not one per pod.
+
+import { MAX_SOCKETS } from '../kube/client.ts';
+
+/** The largest batch: as many calls as the client has connections, so none of them waits for one. */
+export const MAX_BATCH = MAX_SOCKETS;
+
+/**
+ * Runs `work` on each item, in order, in batches that double from 1 up to MAX_BATCH, each batch in parallel. After a
+ * batch in which a call failed, no further batch starts and the first failure is thrown: every call of that batch has
+ * settled by then, so what succeeded has been recorded by its `work`.
+ */
+export async function inSlowStartBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let done = 0;
+  for (let size = 1; done < items.length; size = Math.min(size * 2, MAX_BATCH)) {
+    const batch = items.slice(done, done + size);
+    done += batch.length;
+    const failed = (await Promise.allSettled(batch.map(work))).find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
+  }
+}
