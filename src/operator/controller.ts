@@ -17,7 +17,8 @@ import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { PodPolicy } from './pod-policy.ts';
 import { WorkQueue } from './queue.ts';
-import { podChanged, slimCluster, slimPod, slimService } from './slim.ts';
+import { alreadyLeft, podChanged, slimCluster, slimPod, slimService } from './slim.ts';
+import { inSlowStartBatches } from './slow-start.ts';
 import { StatusWrites } from './status-writes.ts';
 import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
@@ -244,10 +245,13 @@ export class RayController {
 
   private onPod(type: ChangeType, pod: Pod, old: Pod | undefined): void {
     const cluster = clusterKeyOf(pod);
+    const deleting = !!cluster && this.expectations.isDeleting(cluster, pod.metadata.name);
     // The cache has caught up with what we did: those expectations are met.
     if (cluster) this.expectations.observed(type, cluster, pod.metadata.namespace ?? '', pod.metadata.name);
-    // Most pod updates (scheduled to a node, a container status) change nothing a reconcile reads.
+    // Most pod updates (scheduled to a node, a container status) change nothing a reconcile reads, nor does a pod that
+    // was already leaving, as it goes.
     if (type === 'modified' && old && !podChanged(old, pod)) return;
+    if (alreadyLeft(type, old, pod, deleting)) return;
     this.enqueueOwner(pod);
   }
 
@@ -306,8 +310,9 @@ export class RayController {
         ...(autoscaling ? { autoscaling } : {}),
       });
     const liveService = this.headService(key, namespace, name);
+    const events = new ReconcileEvents();
     let result = planNow(current, liveService);
-    const conflict = await this.carryOut(current, result, log, liveService);
+    const conflict = await this.carryOut(current, result, log, liveService, events);
     let status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
     let acted = result.create.length > 0 || result.delete.length > 0;
     if (result.create.some((c) => c.role === 'head')) {
@@ -315,54 +320,64 @@ export class RayController {
       // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
       const next: RayCluster = { ...current, status };
       result = planNow(next, this.headService(key, namespace, name));
-      await this.carryOut(next, { ...result, service: undefined }, log, undefined);
+      await this.carryOut(next, { ...result, service: undefined }, log, undefined, events);
       status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
       acted ||= result.create.length > 0 || result.delete.length > 0;
     }
+    // After the pods, so no Event delays them; one per kind for both passes (a new cluster's head and workers: one).
+    for (const event of events.all()) await this.event(cluster, event.type, event.reason, event.message);
     await this.writeStatus(key, cluster, status, log);
     return acted || this.expectations.pendingCreates(key).length > 0;
   }
 
-  /** Carries the plan out; returns why the head Service was left alone, if it belongs to someone else. */
+  /**
+   * Carries the plan out: the head Service alongside the pods, deletes before creates, each in slow-start batches
+   * (slow-start.ts); what was done goes to `events`. Returns why the head Service was left alone, if it belongs to
+   * someone else. A failure is thrown once the other calls have settled, their expectations recorded.
+   */
   private async carryOut(
     cluster: RayCluster,
     result: Plan,
     log: Logger,
     liveService: Service | undefined,
+    events: ReconcileEvents,
   ): Promise<string | undefined> {
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
     for (const note of result.notes) {
       if (note.warning) log.warn(note.message);
       else log.info(note.message);
-      if (!note.logOnly) await this.event(cluster, note.warning ? 'Warning' : 'Normal', note.reason, note.message);
+      if (!note.logOnly) events.note(note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
-    const conflict = result.service ? await this.keepHeadService(cluster, result.service, liveService, log) : undefined;
-    const deleted = new PodEventBatch('DeletedPod', 'Deleted');
-    for (const action of result.delete) {
-      const podName = action.pod.metadata.name;
-      await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
-      this.expectations.deleted(key, podName);
-      this.options.metrics.podActions.inc({ action: 'delete' });
-      log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
-      deleted.add(action.role, podName, action.reason);
-    }
-    const created = new PodEventBatch('CreatedPod', 'Created');
-    for (const action of result.create) {
-      const pod = await this.api.pods.create(namespace, action.pod);
-      this.expectations.created(key, namespace, {
-        name: pod.metadata.name,
-        podType: action.podType,
-        role: action.role,
-        ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+    const service = result.service
+      ? this.keepHeadService(cluster, result.service, liveService, log)
+      : Promise.resolve(undefined);
+    const pods = (async () => {
+      await inSlowStartBatches(result.delete, async (action) => {
+        const podName = action.pod.metadata.name;
+        await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
+        this.expectations.deleted(key, podName);
+        this.options.metrics.podActions.inc({ action: 'delete' });
+        log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
+        events.deleted.add(action.role, podName, action.reason);
       });
-      this.options.metrics.podActions.inc({ action: 'create' });
-      log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
-      created.add(action.role, pod.metadata.name, action.reason);
-    }
-    for (const event of [...deleted.events(), ...created.events()])
-      await this.event(cluster, 'Normal', event.reason, event.message);
-    return conflict;
+      await inSlowStartBatches(result.create, async (action) => {
+        const pod = await this.api.pods.create(namespace, action.pod);
+        this.expectations.created(key, namespace, {
+          name: pod.metadata.name,
+          podType: action.podType,
+          role: action.role,
+          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+        });
+        this.options.metrics.podActions.inc({ action: 'create' });
+        log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
+        events.created.add(action.role, pod.metadata.name, action.reason);
+      });
+    })();
+    const [conflict, podsDone] = await Promise.allSettled([service, pods]);
+    if (conflict.status === 'rejected') throw conflict.reason;
+    if (podsDone.status === 'rejected') throw podsDone.reason;
+    return conflict.value;
   }
 
   /**
@@ -464,7 +479,7 @@ export class RayController {
   }
 
   /** An Event on the RayCluster (`kubectl describe raycluster` shows them); failing to write one is not fatal. */
-  private async event(cluster: RayCluster, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  private async event(cluster: RayCluster, type: EventType, reason: string, message: string): Promise<void> {
     const { namespace = '', name, uid } = cluster.metadata;
     await this.api.events
       .record(
@@ -475,10 +490,29 @@ export class RayController {
   }
 }
 
+type EventType = 'Normal' | 'Warning';
+
 /**
- * The pods one reconcile created (or deleted), as one Event per role and reason instead of one per pod: a cluster
- * of ten workers is one API call, not ten (client-go's event correlator does the like for KubeRay).
+ * The Events of one reconcile: its plan's notes, then one Event for the pods it deleted and one for those it created,
+ * not one per pod (client-go's event correlator does the like for KubeRay). A new cluster's head and workers are one
+ * API call, not eleven.
  */
+export class ReconcileEvents {
+  private readonly notes: { type: EventType; reason: string; message: string }[] = [];
+  readonly deleted = new PodEventBatch('DeletedPod', 'Deleted');
+  readonly created = new PodEventBatch('CreatedPod', 'Created');
+
+  note(type: EventType, reason: string, message: string): void {
+    this.notes.push({ type, reason, message });
+  }
+
+  all(): { type: EventType; reason: string; message: string }[] {
+    const pods = [this.deleted.event(), this.created.event()].filter((e) => e !== undefined);
+    return [...this.notes, ...pods.map((e) => ({ type: 'Normal' as const, ...e }))];
+  }
+}
+
+/** Pods created (or deleted) by one reconcile as one Event, grouped by role and reason, each group counted and named. */
 export class PodEventBatch {
   private readonly groups = new Map<string, { role: string; reason: string; pods: string[] }>();
 
@@ -494,14 +528,15 @@ export class PodEventBatch {
     this.groups.set(key, group);
   }
 
-  events(): { reason: string; message: string }[] {
-    return [...this.groups.values()].map(({ role, reason, pods }) => ({
-      reason: this.eventReason,
-      message:
-        pods.length === 1
-          ? `${this.verb} ${role} pod ${pods[0]}: ${reason}`
-          : `${this.verb} ${pods.length} ${role} pods (${pods.join(', ')}): ${reason}`,
-    }));
+  /** E.g. "Created head pod c-head-x: no head pod; created 2 worker pods (c-worker-a, c-worker-b): …"; none if empty. */
+  event(): { reason: string; message: string } | undefined {
+    if (this.groups.size === 0) return undefined;
+    const parts = [...this.groups.values()].map(({ role, reason, pods }, i) => {
+      const verb = i === 0 ? this.verb : this.verb.toLowerCase();
+      const what = pods.length === 1 ? `${role} pod ${pods[0]}` : `${pods.length} ${role} pods (${pods.join(', ')})`;
+      return `${verb} ${what}: ${reason}`;
+    });
+    return { reason: this.eventReason, message: parts.join('; ') };
   }
 }
 

@@ -87,7 +87,7 @@ describe('rayctl operator', () => {
     );
     assert.match(out, /^TYPE +POD +PHASE +READY +NODE +AGE$/m);
     assert.equal(
-      out.match(/^rayWorkerType +example-cluster-ray-worker-type-\w+ +Running +true +kwok-node-\d +\d+s$/gm)?.length,
+      out.match(/^rayWorkerType +example-cluster-ray-worker-type-\w+ +Running +true +kwok-node-\d+ +\d+s$/gm)?.length,
       2,
     );
     assert.equal(out.match(/^rayHeadType +example-cluster-ray-head-type-\w+ +Running +true/gm)?.length, 1);
@@ -169,12 +169,15 @@ describe('rayctl operator', () => {
     );
     const mine = events.items.filter((e) => e.involvedObject.name === 'example-cluster');
     assert.ok(mine.some((e) => e.reason === 'CreatedPod' && /Created head pod/.test(e.message)));
-    // Scaling is said by the workers' CreatedPod Event (with the reason), not by an Event of its own as well.
+    // Scaling is said by the CreatedPod Event (with the reason), not by an Event of its own as well. The head and
+    // its first workers come in one pass, so one Event names both.
     assert.ok(
       mine.some(
         (e) =>
           e.reason === 'CreatedPod' &&
-          /^Created (worker pod \S+|\d+ worker pods \(.*\)): scaling rayWorkerType up to \d+$/.test(e.message),
+          /^Created head pod \S+: .*; created (worker pod \S+|\d+ worker pods \(.*\)): scaling rayWorkerType up to \d+$/.test(
+            e.message,
+          ),
       ),
     );
     assert.ok(!mine.some((e) => e.reason === 'Scaling'));
