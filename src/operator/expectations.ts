@@ -49,6 +49,12 @@ export class Expectations {
     return [...pending.values()].map(({ at: _at, ...pod }) => pod);
   }
 
+  /** Whether `podName` was deleted for `cluster` and the cache has not shown it gone (cheap: one lookup, no pruning). */
+  isDeleting(cluster: string, podName: string): boolean {
+    const at = this.deletes.get(cluster)?.get(podName);
+    return at !== undefined && this.now() - at < this.ttlMs;
+  }
+
   /** Pods deleted for `cluster` that the cache still holds, expired ones dropped. */
   pendingDeletes(cluster: string): Set<string> {
     const pending = this.deletes.get(cluster);

@@ -179,7 +179,7 @@ export class Informer<T extends Meta> {
     for (const [key, item] of this.cache) {
       if (!seen.has(key)) {
         this.remove(key, item);
-        this.onChange('deleted', item);
+        this.onChange('deleted', item, item);
       }
     }
     this.resourceVersion = list.resourceVersion;
@@ -220,7 +220,7 @@ export class Informer<T extends Meta> {
     const old = this.cache.get(key);
     if (event.type === 'DELETED') {
       this.remove(key, old ?? object);
-      this.onChange('deleted', object);
+      this.onChange('deleted', object, old);
     } else {
       this.put(key, object);
       if (old) this.onChange('modified', object, old);

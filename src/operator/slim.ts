@@ -54,6 +54,16 @@ export function podChanged(a: Pod, b: Pod): boolean {
   );
 }
 
+/**
+ * Whether a pod event changes nothing a plan reads because the pod had already left every plan (desired.ts leaves out
+ * terminating pods and those this operator deleted) and stays out: it is now terminating, or gone. A pod being
+ * deleted sends two or three events after the plan that deleted it; none needs a reconcile.
+ */
+export function alreadyLeft(type: 'added' | 'modified' | 'deleted', old: Pod | undefined, pod: Pod, deleting: boolean) {
+  const leftBefore = old !== undefined && (old.metadata.deletionTimestamp !== undefined || deleting);
+  return leftBefore && (type === 'deleted' || pod.metadata.deletionTimestamp !== undefined);
+}
+
 const SERVICE_METADATA: string[] = ['namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'];
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HEAD_UID_ANNOTATION } from '../../../src/operator/labels.ts';
-import { podChanged, slimCluster, slimPod, slimService } from '../../../src/operator/slim.ts';
+import { alreadyLeft, podChanged, slimCluster, slimPod, slimService } from '../../../src/operator/slim.ts';
 import type { Pod, RayCluster, Service } from '../../../src/operator/types.ts';
 
 const pod = {
@@ -77,5 +77,26 @@ describe('slim cache objects', () => {
       spec: { headPodType: 'h', podTypes: [] },
     } as unknown as RayCluster;
     assert.deepEqual(slimCluster(cluster).metadata, { name: 'c', uid: 'c1' });
+  });
+});
+
+describe('pod events of a pod that had already left every plan', () => {
+  const live = slimPod(pod);
+  const terminating: Pod = { ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-01-01T00:01:00Z' } };
+
+  it('need no reconcile as the pod goes: terminating already, or deleted by this operator', () => {
+    assert.equal(alreadyLeft('deleted', terminating, terminating, false), true);
+    assert.equal(alreadyLeft('modified', terminating, terminating, false), true);
+    assert.equal(alreadyLeft('modified', live, terminating, true), true);
+    assert.equal(alreadyLeft('deleted', live, live, true), true);
+  });
+
+  it('need one when the pod leaves now, comes back into plans, or was never seen', () => {
+    // Deleted by someone else: the plan must replace it.
+    assert.equal(alreadyLeft('modified', live, terminating, false), false);
+    assert.equal(alreadyLeft('deleted', live, live, false), false);
+    // A pod this operator deleted that is not terminating: the delete may not have happened yet, or failed.
+    assert.equal(alreadyLeft('modified', live, live, true), false);
+    assert.equal(alreadyLeft('added', undefined, terminating, true), false);
   });
 });
