@@ -30,11 +30,18 @@ export interface Contender {
   prepare(admin: KubeHttp): Promise<void>;
   /** Starts the operator process as `identity`, or returns undefined when there is none (the floor). */
   start(identity: Identity, logFile: string): ChildProcess | undefined;
-  /** Creates `clusters` clusters of one head and `workers` workers each; pods are created as `identity`. */
-  create(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Promise<void>;
-  /** Sets every cluster's worker count. */
-  scale(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Promise<void>;
+  /**
+   * Makes ready to create `clusters` clusters of one head and `workers` workers each (pods are created as `identity`)
+   * and returns what sends the requests: the window measured starts at the first request, so the objects (a `rayctl
+   * template` run, ~200 ms) are built before it.
+   */
+  create(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Send;
+  /** As create, for setting every cluster's worker count. */
+  scale(admin: KubeHttp, identity: Identity, namespace: string, clusters: number, workers: number): Send;
 }
+
+/** Sends the requests of one step. */
+export type Send = () => Promise<void>;
 
 // 'add' sets a member whether or not it is there yet (spec.maxWorkers may be absent).
 type JsonPatch = { op: 'add'; path: string; value: unknown }[];
@@ -123,7 +130,7 @@ export const rayctl: Contender = {
     args.push('--autoscaler-poll-period', '0', '--qps', String(QPS), '--burst-limit', String(BURST));
     return spawnLogged(process.execPath, [operatorBundle, ...args], identity.kubeconfig, logFile);
   },
-  async create(admin, _identity, namespace, clusters, workers) {
+  create(admin, _identity, namespace, clusters, workers) {
     const { cluster } = rayctlTemplate(workers);
     const objects = Array.from({ length: clusters }, (_, i) => ({
       ...cluster,
@@ -131,16 +138,17 @@ export const rayctl: Contender = {
       // No autoscaling, as for KubeRay: the worker counts are minWorkers.
       spec: { ...cluster.spec, enableAutoscaling: false },
     }));
-    await createAll(admin, `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
+    return () => createAll(admin, `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
   },
-  async scale(admin, _identity, namespace, clusters, workers) {
+  scale(admin, _identity, namespace, clusters, workers) {
     const index = rayctlTemplate(workers).cluster.spec.podTypes.findIndex((t) => t.name === 'rayWorkerType');
     const patch: JsonPatch = [
       { op: 'add', path: `/spec/podTypes/${index}/minWorkers`, value: workers },
       { op: 'add', path: `/spec/podTypes/${index}/maxWorkers`, value: workers },
       { op: 'add', path: '/spec/maxWorkers', value: workers },
     ];
-    await patchAll(admin, (i) => `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`, clusters, patch);
+    const path = (i: number) => `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`;
+    return () => patchAll(admin, path, clusters, patch);
   },
 };
 
@@ -203,18 +211,18 @@ export function kubeRay(build: KubeRayBuild): Contender {
       args.push('--zap-log-level', 'error');
       return spawnLogged(build.binary, args, identity.kubeconfig, logFile);
     },
-    async create(admin, _identity, namespace, clusters, workers) {
+    create(admin, _identity, namespace, clusters, workers) {
       const specs = rayctlPodSpecs();
       const objects = Array.from({ length: clusters }, (_, i) => kubeRayCluster(`c${i}`, namespace, workers, specs));
-      await createAll(admin, `/apis/ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
+      return () => createAll(admin, `/apis/ray.io/v1/namespaces/${namespace}/rayclusters`, objects);
     },
-    async scale(admin, _identity, namespace, clusters, workers) {
+    scale(admin, _identity, namespace, clusters, workers) {
       const patch: JsonPatch = ['replicas', 'minReplicas', 'maxReplicas'].map((field) => ({
         op: 'add',
         path: `/spec/workerGroupSpecs/0/${field}`,
         value: workers,
       }));
-      await patchAll(admin, (i) => `/apis/ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`, clusters, patch);
+      return () => patchAll(admin, (i) => `/apis/ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`, clusters, patch);
     },
   };
 }
@@ -249,25 +257,30 @@ export function floor(state: ClusterState): Contender {
     name: 'floor',
     prepare: () => Promise.resolve(),
     start: () => undefined,
-    async create(_admin, identity, namespace, clusters, workers) {
+    create(_admin, identity, namespace, clusters, workers) {
       const heads = Array.from({ length: clusters }, (_, c) => floorPod(`c${c}-head`, `c${c}`, specs.head));
-      await asIdentity(identity, (client) =>
-        createAll(client, `/api/v1/namespaces/${namespace}/pods`, [...heads, ...workerPods(clusters, 0, workers)]),
-      );
-      workersNow.set(namespace, workers);
+      const pods = [...heads, ...workerPods(clusters, 0, workers)];
+      return async () => {
+        await asIdentity(identity, (client) => createAll(client, `/api/v1/namespaces/${namespace}/pods`, pods));
+        workersNow.set(namespace, workers);
+      };
     },
-    async scale(_admin, identity, namespace, clusters, workers) {
-      const now = workersNow.get(namespace) ?? 0;
-      const path = `/api/v1/namespaces/${namespace}/pods`;
-      await asIdentity(identity, async (client) => {
-        if (workers > now) await createAll(client, path, workerPods(clusters, now, workers));
-        const gone = workerPods(clusters, workers, now) as { metadata: { name: string } }[];
-        await inParallel(
-          gone.map((pod) => () => client.json('DELETE', `${path}/${pod.metadata.name}`)),
-          IN_FLIGHT,
-        );
-      });
-      workersNow.set(namespace, workers);
+    scale(_admin, identity, namespace, clusters, workers) {
+      // The count now is known only when the step before has run: the pods are made when sent (plain objects, no
+      // template run).
+      return async () => {
+        const now = workersNow.get(namespace) ?? 0;
+        const path = `/api/v1/namespaces/${namespace}/pods`;
+        await asIdentity(identity, async (client) => {
+          if (workers > now) await createAll(client, path, workerPods(clusters, now, workers));
+          const gone = workerPods(clusters, workers, now) as { metadata: { name: string } }[];
+          await inParallel(
+            gone.map((pod) => () => client.json('DELETE', `${path}/${pod.metadata.name}`)),
+            IN_FLIGHT,
+          );
+        });
+        workersNow.set(namespace, workers);
+      };
     },
   };
 }

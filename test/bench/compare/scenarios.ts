@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterState } from '../../cluster/cluster.ts';
 import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { tailOf } from '../../cluster/processes.ts';
-import type { Contender, ContenderName } from './contenders.ts';
+import type { Contender, ContenderName, Send } from './contenders.ts';
 import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
-import { cpuSeconds, peakRssMb } from './measure.ts';
+import { cpuSeconds, cpuSecondsByName, machineTicks, peakRssMb } from './measure.ts';
 import { PodWatcher } from './pods.ts';
 
 export interface Scenario {
@@ -32,6 +32,15 @@ export interface Measurement {
   stepSeconds: number[];
   /** The operator's utime + stime during the phase; null for the floor, which has no operator. */
   cpuSeconds: number | null;
+  /**
+   * CPU seconds of the control plane's own processes (API server, etcd, controller manager, scheduler, kwok) during
+   * the phase: the work the contender's requests and objects cause there.
+   */
+  controlPlaneCpuSeconds: number;
+  /** The same, by process (kube-apiserver, etcd, …). */
+  controlPlaneCpuByProcess: Record<string, number>;
+  /** How busy the whole machine was during the phase, 0–1 of all its cores: near 1, wall time is CPU-bound. */
+  machineBusy: number;
   /** The operator's VmHWM at the end of the phase (its peak since it started). */
   peakRssMb: number | null;
   /** Requests the contender's own identity made during the phase (audit log); null when the cluster has no log. */
@@ -106,9 +115,11 @@ interface PhaseRun {
 }
 
 /** Runs the phase's steps (each waits until the pods settle) and measures the whole of it. */
-async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: number, act: () => Promise<void>][]) {
+async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: number, act: Send][]) {
   const pid = run.operator?.pid;
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const controlPlaneBefore = cpuSecondsByName(ctx.state.processes);
+  const machineBefore = machineTicks();
   const fromMs = Date.now();
   const started = performance.now();
   let finished = started;
@@ -124,6 +135,13 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
   }
   const toMs = Date.now();
   const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
+  const controlPlaneAfter = cpuSecondsByName(ctx.state.processes);
+  const controlPlaneCpuByProcess = Object.fromEntries(
+    Object.entries(controlPlaneAfter).map(([name, after]) => [name, after - (controlPlaneBefore[name] ?? 0)]),
+  );
+  const controlPlaneCpu = Object.values(controlPlaneCpuByProcess).reduce((a, b) => a + b, 0);
+  const machineAfter = machineTicks();
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total || 1);
   const rss = pid ? peakRssMb(pid) : null;
   await sleep(AUDIT_FLUSH_MS);
   const counted = ctx.state.auditLog
@@ -138,6 +156,9 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     wallSeconds: (finished - started) / 1000,
     stepSeconds,
     cpuSeconds: cpu,
+    controlPlaneCpuSeconds: controlPlaneCpu,
+    controlPlaneCpuByProcess,
+    machineBusy,
     peakRssMb: rss,
     requests: counted?.total ?? null,
     requestsByVerb: counted?.byVerb ?? {},
@@ -160,17 +181,19 @@ export async function runScenario(
     operator = await startOperator(contender, identity, join(ctx.logDir, `${namespace}.log`));
     const { clusters, workers } = scenario;
     const base = { contender, scenario, repetition, operator, identity, watcher };
+    // Each step's requests are made ready before its phase is timed.
+    const create = contender.create(ctx.admin, identity, namespace, clusters, workers);
     const results = [
       await measurePhase(ctx, { ...base, phase: 'create', pods: podsOf(clusters, workers) }, [
-        [podsOf(clusters, workers), () => contender.create(ctx.admin, identity, namespace, clusters, workers)],
+        [podsOf(clusters, workers), create],
       ]),
     ];
     if (scenario.churn?.length) {
       const churn = scenario.churn;
       const last = churn[churn.length - 1]!;
-      const steps = churn.map((to): [number, () => Promise<void>] => [
+      const steps = churn.map((to): [number, Send] => [
         podsOf(clusters, to),
-        () => contender.scale(ctx.admin, identity, namespace, clusters, to),
+        contender.scale(ctx.admin, identity, namespace, clusters, to),
       ]);
       results.push(await measurePhase(ctx, { ...base, phase: 'churn', pods: podsOf(clusters, last) }, steps));
     }
