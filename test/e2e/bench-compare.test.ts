@@ -19,6 +19,8 @@ interface Row {
   cpuSeconds: number | null;
   peakRssMb: number | null;
   requests: number | null;
+  controlPlaneCpuSeconds: number;
+  machineBusy: number;
 }
 interface Results {
   operator: { rows: Row[] };
@@ -55,6 +57,9 @@ describe('bench:compare --quick', () => {
       for (const row of rows) {
         assert.ok(row.wallSeconds > 0, `${row.contender} wall`);
         assert.ok((row.requests ?? 0) > 0, `${row.contender} requests`);
+        // The API server answered requests in the window: the control plane spent CPU, and the machine was not idle.
+        assert.ok(row.controlPlaneCpuSeconds > 0, `${row.contender} control-plane CPU`);
+        assert.ok(row.machineBusy > 0 && row.machineBusy <= 1, `${row.contender} machine busy ${row.machineBusy}`);
         if (row.contender === 'floor') continue; // no operator process: no CPU or memory of its own
         assert.ok((row.cpuSeconds ?? 0) > 0, `${row.contender} CPU`);
         assert.ok((row.peakRssMb ?? 0) > 0, `${row.contender} RSS`);

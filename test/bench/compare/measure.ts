@@ -11,6 +11,27 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds of each process by name; one that has gone (or is not there) counts nothing. */
+export function cpuSecondsByName(processes: readonly { name: string; pid: number }[]): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  for (const { name, pid } of processes) {
+    try {
+      seconds[name] = (seconds[name] ?? 0) + cpuSeconds(pid);
+    } catch {
+      seconds[name] ??= 0; // exited: its time went with it
+    }
+  }
+  return seconds;
+}
+
+/** Jiffies of all CPUs since boot (/proc/stat's first line): busy is all but idle and iowait. */
+export function machineTicks(): { busy: number; total: number } {
+  const first = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const ticks = first.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
 /** Peak resident memory (VmHWM) of a running process, in MB. */
 export function peakRssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')

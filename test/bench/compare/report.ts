@@ -11,6 +11,8 @@ export interface OperatorRow {
   runs: number;
   wallSeconds: number;
   cpuSeconds: number | null;
+  controlPlaneCpuSeconds: number;
+  machineBusy: number;
   peakRssMb: number | null;
   requests: number | null;
 }
@@ -41,6 +43,8 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       runs: group.length,
       wallSeconds: median(group.map((m) => m.wallSeconds)),
       cpuSeconds: medianOrNull(group.map((m) => m.cpuSeconds)),
+      controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
+      machineBusy: median(group.map((m) => m.machineBusy)),
       peakRssMb: medianOrNull(group.map((m) => m.peakRssMb)),
       requests: medianOrNull(group.map((m) => m.requests)),
     };
@@ -67,6 +71,17 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
       ...ratio(`${name}: rayctl/floor wall`, rayctl?.wallSeconds, floor?.wallSeconds),
       ...ratio(`${name}: KubeRay/floor wall`, kuberay?.wallSeconds, floor?.wallSeconds),
       ...ratio(`${name}: rayctl/floor requests`, rayctl?.requests, floor?.requests),
+      // On a saturated machine, what the control plane does for an operator's requests and objects costs wall time.
+      ...ratio(
+        `${name}: rayctl/floor control-plane CPU`,
+        rayctl?.controlPlaneCpuSeconds,
+        floor?.controlPlaneCpuSeconds,
+      ),
+      ...ratio(
+        `${name}: KubeRay/floor control-plane CPU`,
+        kuberay?.controlPlaneCpuSeconds,
+        floor?.controlPlaneCpuSeconds,
+      ),
       ...ratio(`${name}: KubeRay/floor requests`, kuberay?.requests, floor?.requests),
     ];
   });
@@ -97,16 +112,19 @@ export function cliRatios(medians: Record<string, Record<string, number>>): Rati
 const fixed = (value: number | null, digits: number) => (value === null ? 'n/a' : value.toFixed(digits));
 
 export function printReport(rows: OperatorRow[], medians: Record<string, Record<string, number>>, ratios: Ratio[]) {
-  const lines = ['', 'Operators (median; wall = until every pod is Running and Ready):'];
+  const lines = ['', 'Operators (median; wall = until every pod is Running and Ready;'];
+  lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the same window):");
   lines.push(
     `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(9)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
-      `${'CPU s'.padStart(8)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} runs`,
+      `${'CPU s'.padStart(8)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
+      `${'busy'.padStart(5)} runs`,
   );
   for (const r of rows)
     lines.push(
       `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(9)} ` +
         `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 2).padStart(8)} ` +
-        `${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ${r.runs}`,
+        `${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
+        `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ${r.runs}`,
     );
   lines.push('', 'Commands (median wall ms):');
   for (const [operation, ms] of Object.entries(medians))
