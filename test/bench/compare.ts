@@ -139,7 +139,8 @@ const failures: string[] = [];
 
 const METHOD = {
   wall: 'from the first create (or scale) request to the watch event after which exactly the expected pods exist, all Running and Ready',
-  cpu: 'utime+stime of the operator process (/proc/<pid>/stat) over the same window; none for the floor',
+  cpu: "utime+stime of the operator process (/proc/<pid>/stat) over the same window; the floor's process is node-watch-floor.mjs (Node.js, https and an operator's three watches, nothing else)",
+  idleRss: 'VmRSS of the operator process once started and settled (4 s), before the first RayCluster',
   controlPlaneCpu:
     'utime+stime of the control plane (kube-apiserver, etcd, controller manager, scheduler, kwok) over the same window',
   machineBusy: 'share of all cores busy over the same window (/proc/stat: all but idle and iowait)',

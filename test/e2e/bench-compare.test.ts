@@ -17,6 +17,7 @@ interface Row {
   contender: string;
   wallSeconds: number;
   cpuSeconds: number | null;
+  idleRssMb: number | null;
   peakRssMb: number | null;
   requests: number | null;
   controlPlaneCpuSeconds: number;
@@ -60,7 +61,10 @@ describe('bench:compare --quick', () => {
         // The API server answered requests in the window: the control plane spent CPU, and the machine was not idle.
         assert.ok(row.controlPlaneCpuSeconds > 0, `${row.contender} control-plane CPU`);
         assert.ok(row.machineBusy > 0 && row.machineBusy <= 1, `${row.contender} machine busy ${row.machineBusy}`);
-        if (row.contender === 'floor') continue; // no operator process: no CPU or memory of its own
+        // Every contender has a process (the floor's only holds the watches): its memory at rest and at peak.
+        assert.ok((row.idleRssMb ?? 0) > 0, `${row.contender} idle RSS`);
+        assert.ok((row.peakRssMb ?? 0) >= (row.idleRssMb ?? 0), `${row.contender} peak RSS`);
+        if (row.contender === 'floor') continue; // receiving 11 pods' events may take less than a clock tick
         assert.ok((row.cpuSeconds ?? 0) > 0, `${row.contender} CPU`);
         assert.ok((row.peakRssMb ?? 0) > 0, `${row.contender} RSS`);
       }

@@ -14,6 +14,7 @@ import { inParallel } from './measure.ts';
 export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.js', import.meta.url));
 /** What the chart's operator Deployment runs (`npm run build` makes it). */
 const operatorBundle = fileURLToPath(new URL('../../../dist/operator.mjs', import.meta.url));
+const nodeWatchFloor = fileURLToPath(new URL('./node-watch-floor.mjs', import.meta.url));
 /** Like the operators' clients and bench:operator: creates with 8 requests in flight. */
 export const IN_FLIGHT = 8;
 const IMAGE = 'rayproject/ray:2.40.0';
@@ -28,8 +29,8 @@ export interface Contender {
   name: ContenderName;
   /** Installs what it needs once per run (CRDs). */
   prepare(admin: KubeHttp): Promise<void>;
-  /** Starts the operator process as `identity`, or returns undefined when there is none (the floor). */
-  start(identity: Identity, logFile: string): ChildProcess | undefined;
+  /** Starts the contender's process as `identity`: the operator, or for the floor node-watch-floor.mjs. */
+  start(identity: Identity, logFile: string): ChildProcess;
   /**
    * Makes ready to create `clusters` clusters of one head and `workers` workers each (pods are created as `identity`)
    * and returns what sends the requests: the window measured starts at the first request, so the objects (a `rayctl
@@ -237,7 +238,10 @@ function floorPod(name: string, cluster: string, spec: object): object {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'rayctl-bench/cluster': cluster } }, spec };
 }
 
-/** The pods themselves, as the contender's own identity, with no operator: the least any operator can do. */
+/**
+ * The pods themselves, as the contender's own identity, with no operator: the least any operator can do. Its process
+ * holds an operator's watches and nothing else (node-watch-floor.mjs): the least memory and CPU of a Node.js operator.
+ */
 export function floor(state: ClusterState): Contender {
   const workersNow = new Map<string, number>(); // namespace → workers per cluster
   const specs = rayctlPodSpecs();
@@ -256,7 +260,8 @@ export function floor(state: ClusterState): Contender {
   return {
     name: 'floor',
     prepare: () => Promise.resolve(),
-    start: () => undefined,
+    start: (identity, logFile) =>
+      spawnLogged(process.execPath, [nodeWatchFloor, identity.kubeconfig], identity.kubeconfig, logFile),
     create(_admin, identity, namespace, clusters, workers) {
       const heads = Array.from({ length: clusters }, (_, c) => floorPod(`c${c}-head`, `c${c}`, specs.head));
       const pods = [...heads, ...workerPods(clusters, 0, workers)];

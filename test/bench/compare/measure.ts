@@ -32,11 +32,11 @@ export function machineTicks(): { busy: number; total: number } {
   return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
 }
 
-/** Peak resident memory (VmHWM) of a running process, in MB. */
-export function peakRssMb(pid: number): number {
+/** Resident memory of a running process in MB: VmRSS (now) or VmHWM (its peak since it started). */
+export function residentMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 

@@ -13,6 +13,7 @@ export interface OperatorRow {
   cpuSeconds: number | null;
   controlPlaneCpuSeconds: number;
   machineBusy: number;
+  idleRssMb: number | null;
   peakRssMb: number | null;
   requests: number | null;
 }
@@ -45,6 +46,7 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       cpuSeconds: medianOrNull(group.map((m) => m.cpuSeconds)),
       controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
       machineBusy: median(group.map((m) => m.machineBusy)),
+      idleRssMb: medianOrNull(group.map((m) => m.idleRssMb)),
       peakRssMb: medianOrNull(group.map((m) => m.peakRssMb)),
       requests: medianOrNull(group.map((m) => m.requests)),
     };
@@ -67,6 +69,13 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
       ...ratio(`${name}: rayctl/KubeRay wall`, rayctl?.wallSeconds, kuberay?.wallSeconds),
       ...ratio(`${name}: rayctl/KubeRay CPU`, rayctl?.cpuSeconds, kuberay?.cpuSeconds),
       ...ratio(`${name}: rayctl/KubeRay peak RSS`, rayctl?.peakRssMb, kuberay?.peakRssMb),
+      ...(phase === 'create' && scenario === '1x10'
+        ? [
+            ...ratio('idle RSS: rayctl/KubeRay', rayctl?.idleRssMb, kuberay?.idleRssMb),
+            // Node.js, https and an operator's three watches, nothing else: the least a Node.js operator can be.
+            ...ratio('idle RSS: node floor/KubeRay', floor?.idleRssMb, kuberay?.idleRssMb),
+          ]
+        : []),
       ...ratio(`${name}: rayctl/KubeRay requests`, rayctl?.requests, kuberay?.requests),
       ...ratio(`${name}: rayctl/floor wall`, rayctl?.wallSeconds, floor?.wallSeconds),
       ...ratio(`${name}: KubeRay/floor wall`, kuberay?.wallSeconds, floor?.wallSeconds),
@@ -113,17 +122,20 @@ const fixed = (value: number | null, digits: number) => (value === null ? 'n/a' 
 
 export function printReport(rows: OperatorRow[], medians: Record<string, Record<string, number>>, ratios: Ratio[]) {
   const lines = ['', 'Operators (median; wall = until every pod is Running and Ready;'];
-  lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the same window):");
+  lines.push(
+    "  idle MB = VmRSS once started, before the first RayCluster (the floor's process holds the watches only),",
+  );
+  lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the window):");
   lines.push(
     `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(9)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
-      `${'CPU s'.padStart(8)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
+      `${'CPU s'.padStart(8)} ${'idle MB'.padStart(7)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
       `${'busy'.padStart(5)} runs`,
   );
   for (const r of rows)
     lines.push(
       `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(9)} ` +
         `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 2).padStart(8)} ` +
-        `${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
+        `${fixed(r.idleRssMb, 1).padStart(7)} ${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
         `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ${r.runs}`,
     );
   lines.push('', 'Commands (median wall ms):');

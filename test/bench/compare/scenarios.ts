@@ -9,7 +9,7 @@ import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { tailOf } from '../../cluster/processes.ts';
 import type { Contender, ContenderName, Send } from './contenders.ts';
 import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
-import { cpuSeconds, cpuSecondsByName, machineTicks, peakRssMb } from './measure.ts';
+import { cpuSeconds, cpuSecondsByName, machineTicks, residentMb } from './measure.ts';
 import { PodWatcher } from './pods.ts';
 
 export interface Scenario {
@@ -41,6 +41,8 @@ export interface Measurement {
   controlPlaneCpuByProcess: Record<string, number>;
   /** How busy the whole machine was during the phase, 0–1 of all its cores: near 1, wall time is CPU-bound. */
   machineBusy: number;
+  /** The operator's VmRSS once started and settled, before the first RayCluster: its memory at rest. */
+  idleRssMb: number | null;
   /** The operator's VmHWM at the end of the phase (its peak since it started). */
   peakRssMb: number | null;
   /** Requests the contender's own identity made during the phase (audit log); null when the cluster has no log. */
@@ -109,6 +111,7 @@ interface PhaseRun {
   phase: Measurement['phase'];
   repetition: number;
   operator: ChildProcess | undefined;
+  idleRssMb: number | null;
   identity: Identity;
   watcher: PodWatcher;
   pods: number;
@@ -142,7 +145,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
   const controlPlaneCpu = Object.values(controlPlaneCpuByProcess).reduce((a, b) => a + b, 0);
   const machineAfter = machineTicks();
   const machineBusy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total || 1);
-  const rss = pid ? peakRssMb(pid) : null;
+  const rss = pid ? residentMb(pid, 'VmHWM') : null;
   await sleep(AUDIT_FLUSH_MS);
   const counted = ctx.state.auditLog
     ? await countRequests(ctx.state.auditLog, run.identity.user, fromMs, toMs)
@@ -159,6 +162,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     controlPlaneCpuSeconds: controlPlaneCpu,
     controlPlaneCpuByProcess,
     machineBusy,
+    idleRssMb: run.idleRssMb,
     peakRssMb: rss,
     requests: counted?.total ?? null,
     requestsByVerb: counted?.byVerb ?? {},
@@ -180,7 +184,8 @@ export async function runScenario(
   try {
     operator = await startOperator(contender, identity, join(ctx.logDir, `${namespace}.log`));
     const { clusters, workers } = scenario;
-    const base = { contender, scenario, repetition, operator, identity, watcher };
+    const idleRssMb = operator?.pid ? residentMb(operator.pid, 'VmRSS') : null;
+    const base = { contender, scenario, repetition, operator, idleRssMb, identity, watcher };
     // Each step's requests are made ready before its phase is timed.
     const create = contender.create(ctx.admin, identity, namespace, clusters, workers);
     const results = [
