@@ -36,7 +36,8 @@ export interface OperatorOptions {
  */
 export async function runOperator(options: OperatorOptions): Promise<number> {
   const log = new OperatorLog(options.logFormat, options.logLevel);
-  const metrics = new OperatorMetrics({ processMetrics: true });
+  // The process metrics sample the event loop every 10 ms and watch every GC: only worth it when someone can read them.
+  const metrics = new OperatorMetrics({ processMetrics: options.metricsAddr !== undefined });
   const client = await KubeClient.connect(options.connect);
   const controller = new RayController({
     client,
