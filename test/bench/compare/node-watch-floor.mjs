@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { setTimeout } from 'node:timers';
 
+// The kubeconfig and agent lines repeat node-floor.mjs's on purpose: that floor times its own start, so it loads
+// no module of ours.
 const [kubeconfigPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(kubeconfigPath, 'utf8'));
 const { cluster } = config.clusters[0];
