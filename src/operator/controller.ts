@@ -311,21 +311,27 @@ export class RayController {
       });
     const liveService = this.headService(key, namespace, name);
     const events = new ReconcileEvents();
-    let result = planNow(current, liveService);
-    const conflict = await this.carryOut(current, result, log, liveService, events);
-    let status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
-    let acted = result.create.length > 0 || result.delete.length > 0;
-    if (result.create.some((c) => c.role === 'head')) {
-      // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
-      // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
-      const next: RayCluster = { ...current, status };
-      result = planNow(next, this.headService(key, namespace, name));
-      await this.carryOut(next, { ...result, service: undefined }, log, undefined, events);
-      status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
-      acted ||= result.create.length > 0 || result.delete.length > 0;
+    let status: RayClusterStatus;
+    let acted: boolean;
+    try {
+      let result = planNow(current, liveService);
+      const conflict = await this.carryOut(current, result, log, liveService, events);
+      status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
+      acted = result.create.length > 0 || result.delete.length > 0;
+      if (result.create.some((c) => c.role === 'head')) {
+        // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
+        // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
+        const next: RayCluster = { ...current, status };
+        result = planNow(next, this.headService(key, namespace, name));
+        await this.carryOut(next, { ...result, service: undefined }, log, undefined, events);
+        status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
+        acted ||= result.create.length > 0 || result.delete.length > 0;
+      }
+    } finally {
+      // After the pods, so no Event delays them; one per kind for both passes (a new cluster's head and workers: one);
+      // and when a pass failed too, so what it did is still said.
+      for (const event of events.all()) await this.event(cluster, event.type, event.reason, event.message);
     }
-    // After the pods, so no Event delays them; one per kind for both passes (a new cluster's head and workers: one).
-    for (const event of events.all()) await this.event(cluster, event.type, event.reason, event.message);
     await this.writeStatus(key, cluster, status, log);
     return acted || this.expectations.pendingCreates(key).length > 0;
   }
