@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
+import { loadBlockYaml } from './block-yaml.ts';
 import type { Chart } from './chart.ts';
 import type { KubeObject, RenderedObject } from './objects.ts';
 import { isPlainObject } from './tree.ts';
@@ -17,7 +18,7 @@ export function chartCrds(chart: Chart): RenderedObject[] {
 export function parseDocuments(text: string, source: string): KubeObject[] {
   let documents: unknown[];
   try {
-    documents = yaml.loadAll(text, null, { filename: source });
+    documents = loadBlockYaml(text) ?? yaml.loadAll(text, null, { filename: source });
   } catch (err) {
     throw new UserError(`${source} did not render valid YAML: ${(err as Error).message}`);
   }

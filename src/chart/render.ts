@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import { UserError } from '../errors.ts';
 import { renderedName } from './chart.ts';
+import { dumpBlockYaml } from './block-yaml.ts';
 import { parseDocuments } from './documents.ts';
 import type { CompiledChart } from './compile.ts';
 import { withOwnership, type ReleaseRef, type RenderedObject } from './objects.ts';
@@ -27,16 +28,19 @@ interface TemplateContext {
  * Pure: the same chart and input give the same objects, with no I/O.
  */
 export function renderChart(compiled: CompiledChart, input: RenderInput): RenderedObject[] {
-  const { chart } = compiled;
-  const context = templateContext(compiled, input);
-  const rendered: RenderedObject[] = [];
-  for (const template of compiled.templates) {
-    const source = `${chart.metadata.name}/templates/${renderedName(template.name)}`;
-    for (const object of parseDocuments(renderTemplate(template, context), source)) {
-      rendered.push({ source, object: withOwnership(object, input.release) });
-    }
-  }
+  const rendered = renderTemplateTexts(compiled, input).flatMap(({ source, text }) =>
+    parseDocuments(text, source).map((object) => ({ source, object: withOwnership(object, input.release) })),
+  );
   return sortForInstall(rendered);
+}
+
+/** Each template's YAML text as it rendered, named as in Helm's `# Source:` lines. */
+export function renderTemplateTexts(compiled: CompiledChart, input: RenderInput): { source: string; text: string }[] {
+  const context = templateContext(compiled, input);
+  return compiled.templates.map((template) => ({
+    source: `${compiled.chart.metadata.name}/templates/${renderedName(template.name)}`,
+    text: renderTemplate(template, context),
+  }));
 }
 
 /** The chart's NOTES.txt for this release, or "" if it has none. */
@@ -77,17 +81,19 @@ const YAML11_NUMBER = new yaml.Type('tag:rayctl.io,2026:yaml11-number', {
     /[_,]/.test(data),
   construct: (data: string) => data,
 });
-const OUTPUT_SCHEMA = yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBER] });
+/** How manifests are written; dumpBlockYaml writes the same text without js-yaml where it can. */
+export const MANIFEST_DUMP_OPTIONS: yaml.DumpOptions = {
+  lineWidth: -1,
+  noRefs: true,
+  quotingType: '"',
+  schema: yaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBER] }),
+};
 
 export function objectToYaml(object: unknown): string {
   const long: string[] = [];
   const marker = `rayctl-long-string-${Math.random().toString(36).slice(2)}-`;
-  const text = yaml.dump(setAsideLongStrings(object, long, marker), {
-    lineWidth: -1,
-    noRefs: true,
-    quotingType: '"',
-    schema: OUTPUT_SCHEMA,
-  });
+  const shortened = setAsideLongStrings(object, long, marker);
+  const text = dumpBlockYaml(shortened) ?? yaml.dump(shortened, MANIFEST_DUMP_OPTIONS);
   if (long.length === 0) return text;
   return text.replace(new RegExp(`${marker}(\\d+)`, 'g'), (_, index: string) => JSON.stringify(long[Number(index)]));
 }
