@@ -99,8 +99,8 @@ export function objectToYaml(object: unknown): string {
 }
 
 /**
- * js-yaml looks at every character of a scalar, twice, to choose its style: ~25 ms for the operator bundle's 170 KB
- * of base64, most of `rayctl template`'s time. Long one-line printable-ASCII strings are written double-quoted
+ * js-yaml (where dumpBlockYaml does not answer) looks at every character of a scalar, twice, to choose its style:
+ * ~25 ms for the operator bundle's 170 KB of base64. Long one-line printable-ASCII strings are written double-quoted
  * instead: JSON's escapes of those characters (only \" and \\) are YAML's too. They are set aside behind a marker
  * that js-yaml writes plain, and put back after.
  */
