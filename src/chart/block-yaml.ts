@@ -26,11 +26,13 @@ const OUTSIDE_SUBSET =
 /** A key js-yaml reads as the same string: no number, boolean, null, merge key or timestamp can start this way. */
 const PLAIN_KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +|$)/;
 const QUOTED_KEY = /^("(?:[^"\\]|\\.)*"):(?: +|$)/;
+/** The characters of a plain word after its first: no space, colon, comma, quote or flow bracket. */
+const WORD_CHAR = '[A-Za-z0-9_./@+=-]';
 /**
  * A plain value that js-yaml's default schema reads as this very string (null and booleans are excluded below):
  * words, paths, images and flags such as `--metrics-addr=:8080`; nothing a number, timestamp or `.inf` starts with.
  */
-const PLAIN_WORD = /^(?:[A-Za-z_/]|-[A-Za-z-])[A-Za-z0-9_./@+=-]*(?::[A-Za-z0-9_./@+=-]+)*$/;
+const PLAIN_WORD = new RegExp(`^(?:[A-Za-z_/]|-[A-Za-z-])${WORD_CHAR}*(?::${WORD_CHAR}+)*$`);
 const NOT_A_STRING = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 /** JSON's numbers, which js-yaml's core schema reads as the same numbers. */
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$/;
@@ -176,7 +178,8 @@ function isListItem(text: string): boolean {
 }
 
 /** A flow list of plain words, as `[Deny]` or `[spec, status]`: no colons, which flow YAML reads differently. */
-const FLOW_WORDS = /^\[ *((?:[A-Za-z_/][A-Za-z0-9_./@+=-]*)(?: *, *[A-Za-z_/][A-Za-z0-9_./@+=-]*)*)? *\]$/;
+const FLOW_WORD = `[A-Za-z_/]${WORD_CHAR}*`;
+const FLOW_WORDS = new RegExp(`^\\[ *(${FLOW_WORD}(?: *, *${FLOW_WORD})*)? *\\]$`);
 
 function scalar(text: string): unknown {
   const first = text[0]!;
