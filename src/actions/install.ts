@@ -30,7 +30,8 @@ export async function install(ctx: ReleaseContext, request: InstallRequest): Pro
     });
   }
   // One request first: its TLS session lets the concurrent checks' new connections resume instead of handshaking.
-  const history = (await ctx.storage.history(release.name, release.namespace)).map((r) => r.release);
+  const stored = await ctx.storage.history(release.name, release.namespace);
+  const history = stored.map((r) => r.release);
   await allInOrder([
     checkOperators(ctx, request, rendered),
     request.createNamespace ? Promise.resolve() : ensureNamespace(ctx, release.namespace, false),
@@ -70,7 +71,7 @@ export async function install(ctx: ReleaseContext, request: InstallRequest): Pro
         description: 'Initial install underway',
         now: ctx.now(),
       }),
-      history,
+      history: stored,
       from: [],
       to: rendered.objects,
       ...(request.skipCrds ? {} : { before: () => ensureCrds(ctx, rendered.crds) }),

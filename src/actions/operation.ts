@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { UserError } from '../errors.ts';
 import { microTime } from '../kube/time.ts';
-import { revisionsToPrune } from '../release/history.ts';
 import type { Release, ReleaseStatus } from '../release/model.ts';
 import type { StoredRevision } from '../release/store.ts';
 import type { KubeObject } from '../chart/objects.ts';
@@ -40,15 +39,11 @@ export class PendingOperation {
   ) {}
 
   /**
-   * Makes room under --history-max, writes the pending revision (a create: if it exists, another operation won)
-   * and starts the heartbeat.
+   * Makes room under --history-max (deletes `pruned`), writes the pending revision (a create: if it exists, another
+   * operation won) and starts the heartbeat.
    */
-  static async begin(
-    ctx: ReleaseContext,
-    pending: Release,
-    prune: { history: readonly Release[]; historyMax: number },
-  ): Promise<PendingOperation> {
-    for (const old of revisionsToPrune(prune.history, prune.historyMax)) {
+  static async begin(ctx: ReleaseContext, pending: Release, pruned: readonly Release[]): Promise<PendingOperation> {
+    for (const old of pruned) {
       await ctx.storage.delete(old.name, old.namespace, old.version);
     }
     const operation = new PendingOperation(ctx, await ctx.storage.create(pending));

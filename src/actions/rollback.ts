@@ -23,13 +23,15 @@ export async function rollbackTo(
   const resolvingPending = isPending(last.info.status);
   if (!resolvingPending) assertNoOperationInProgress(releases);
   if (options.dryRun) return previewRollback(ctx, releases, target, options.force);
+  const current = lastDeployed(releases) ?? last;
   if (resolvingPending) {
-    await ctx.storage.update(history.at(-1)!, {
+    const failed = await ctx.storage.update(history.at(-1)!, {
       ...last,
       info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` },
     });
+    return restore(ctx, [...history.slice(0, -1), failed], current, target, options);
   }
-  return restore(ctx, releases, lastDeployed(releases) ?? last, target, options);
+  return restore(ctx, history, current, target, options);
 }
 
 /**

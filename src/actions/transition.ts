@@ -1,8 +1,8 @@
 import { parseManifest } from '../chart/manifest.ts';
 import type { RenderedObject } from '../chart/objects.ts';
-import { nextVersion } from '../release/history.ts';
+import { nextVersion, revisionsToPrune } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
-import type { StoredRevision } from '../release/store.ts';
+import { ReleaseConflictError, type StoredRevision } from '../release/store.ts';
 import type { ReleaseContext } from './context.ts';
 import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
 import { PendingOperation } from './operation.ts';
@@ -21,8 +21,11 @@ export interface TransitionOptions {
 export interface Transition {
   /** The new revision, written pending-install/-upgrade/-rollback before anything else changes. */
   pending: Release;
-  /** The release's revisions as read before the change, for pruning under historyMax. */
-  history: readonly Release[];
+  /**
+   * The release's revisions as read before the change, with their record versions: what is pruned under historyMax
+   * and what is superseded once the new revision is deployed.
+   */
+  history: readonly StoredRevision[];
   /** What runs now (nothing for an install): objects it has and the target lacks are deleted. */
   from: readonly RenderedObject[];
   /** What the new revision renders, applied in install order. */
@@ -43,11 +46,14 @@ export interface Transition {
  * undoes, with --atomic), so no failure leaves a release pending.
  */
 export async function transition(ctx: ReleaseContext, t: Transition, options: TransitionOptions): Promise<Release> {
-  const { name, namespace } = t.pending;
-  const operation = await PendingOperation.begin(ctx, t.pending, {
-    history: t.history,
-    historyMax: options.historyMax,
-  });
+  const { namespace } = t.pending;
+  const pruned = new Set(
+    revisionsToPrune(
+      t.history.map((stored) => stored.release),
+      options.historyMax,
+    ),
+  );
+  const operation = await PendingOperation.begin(ctx, t.pending, [...pruned]);
   try {
     await t.before?.();
     await applyObjects(ctx, t.to, { force: options.force });
@@ -58,9 +64,11 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
         t.to.map((o) => o.object),
         options.timeoutMs,
       );
-    // Read again: pruning and other writers changed the history since it was read. A first install has nothing to
-    // supersede: a revision another writer made since would have taken our revision's name and failed this one.
-    if (t.history.length > 0) await supersede(ctx, await ctx.storage.history(name, namespace), t.pending.version);
+    await supersede(
+      ctx,
+      t.history.filter((stored) => !pruned.has(stored.release)),
+      t.pending,
+    );
   } catch (err) {
     const failed = await operation.finish('failed', t.failed(err as Error));
     if (t.undo) {
@@ -75,13 +83,25 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
   return operation.finish('deployed', t.deployed);
 }
 
-/** Marks every deployed revision other than `version` superseded, as Helm does once a new one is deployed. */
-async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[], version: number): Promise<void> {
-  for (const stored of history) {
-    const r = stored.release;
-    if (r.version !== version && r.info.status === 'deployed') {
-      await ctx.storage.update(stored, { ...r, info: { ...r.info, status: 'superseded' } });
+/**
+ * Marks every deployed revision other than `deployed` superseded, as Helm does once a new one is deployed. It works
+ * from the history read at the start, which saves a list call on every upgrade and rollback; only when another
+ * writer changed one of those revisions since is the history read again.
+ */
+async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[], deployed: Release): Promise<void> {
+  const supersedeIn = async (revisions: readonly StoredRevision[]): Promise<void> => {
+    for (const stored of revisions) {
+      const r = stored.release;
+      if (r.version !== deployed.version && r.info.status === 'deployed') {
+        await ctx.storage.update(stored, { ...r, info: { ...r.info, status: 'superseded' } });
+      }
     }
+  };
+  try {
+    await supersedeIn(history);
+  } catch (err) {
+    if (!(err instanceof ReleaseConflictError)) throw err;
+    await supersedeIn(await ctx.storage.history(deployed.name, deployed.namespace));
   }
 }
 
@@ -91,7 +111,7 @@ async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[]
  */
 export async function restore(
   ctx: ReleaseContext,
-  history: readonly Release[],
+  history: readonly StoredRevision[],
   current: Release,
   target: Release,
   options: TransitionOptions,
@@ -103,7 +123,7 @@ export async function restore(
     {
       pending: {
         ...target,
-        version: nextVersion(history),
+        version: nextVersion(history.map((stored) => stored.release)),
         info: {
           ...target.info,
           first_deployed: current.info.first_deployed,

@@ -93,7 +93,7 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
         firstDeployed: current.info.first_deployed,
         now: ctx.now(),
       }),
-      history: releases,
+      history,
       from: parseManifest(current.manifest, current.namespace),
       to: rendered.objects,
       // The CRD first: the new operator may rely on its new fields.
@@ -104,8 +104,7 @@ export async function upgrade(ctx: ReleaseContext, request: UpgradeRequest): Pro
         ? {
             undo: async (failed: Release) => {
               ctx.progress.warn(`--atomic: rolling back to revision ${current.version}`);
-              const now = (await ctx.storage.history(release.name, release.namespace)).map((r) => r.release);
-              await restore(ctx, now, failed, current, options);
+              await restore(ctx, await ctx.storage.history(release.name, release.namespace), failed, current, options);
             },
           }
         : {}),

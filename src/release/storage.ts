@@ -90,7 +90,8 @@ export class ReleaseStorage implements ReleaseStore {
         ...(stored.createdAt ? { createdAt: stored.createdAt } : {}),
       };
     } catch (err) {
-      if (isConflict(err)) {
+      // Deleted since it was read (pruned, uninstalled) is changed too, as the store's contract says.
+      if (isConflict(err) || isNotFound(err)) {
         throw revisionChanged(release);
       }
       throw err;

@@ -303,6 +303,62 @@ describe('uninstall', () => {
   });
 });
 
+describe('history reads', () => {
+  /** Counts the store's history() calls from here on. */
+  function countHistoryReads(ctx: ReturnType<typeof memoryContext>): { count: number } {
+    const reads = { count: 0 };
+    const history = ctx.store.history.bind(ctx.store);
+    ctx.store.history = async (name, namespace) => {
+      reads.count++;
+      return history(name, namespace);
+    };
+    return reads;
+  }
+
+  test('upgrade and rollback read the history once: superseding works from that read', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest({ upscalingSpeed: 3 }));
+    const reads = countHistoryReads(ctx);
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 5 }));
+    assert.equal(reads.count, 1);
+    await rollbackTo(ctx, release, 1, rollbackOptions);
+    assert.equal(reads.count, 2);
+    assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'superseded', 2: 'superseded', 3: 'deployed' });
+  });
+
+  test('a deployed revision another writer changed during an upgrade is read again and still superseded', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest({ upscalingSpeed: 3 }));
+    const create = ctx.store.create.bind(ctx.store);
+    ctx.store.create = async (pending) => {
+      const created = await create(pending);
+      // Another writer edits revision 1 after the upgrade read it: the upgrade's copy is stale from here on.
+      const [first] = await ctx.store.history('c1', NS);
+      await ctx.store.update(first!, { ...first!.release, info: { ...first!.release.info, description: 'edited' } });
+      return created;
+    };
+    const reads = countHistoryReads(ctx);
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 5 }));
+    // The upgrade's own read, the other writer's, and the upgrade's read again after its update lost.
+    assert.equal(reads.count, 3);
+    assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'superseded', 2: 'deployed' });
+    assert.equal((await ctx.store.get('c1', NS, 1))?.release.info.description, 'edited');
+  });
+
+  test('superseding leaves alone the deployed revisions pruned under --history-max', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest({ upscalingSpeed: 3 }));
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 4 }));
+    // Two deployed revisions, as a crash between deploying and superseding leaves them: the older one is pruned.
+    const first = await ctx.store.get('c1', NS, 1);
+    await ctx.store.update(first!, { ...first!.release, info: { ...first!.release.info, status: 'deployed' } });
+    const reads = countHistoryReads(ctx);
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 5 }, { historyMax: 2 }));
+    assert.equal(reads.count, 1);
+    assert.deepEqual(await ctx.store.statuses('c1', NS), { 2: 'superseded', 3: 'deployed' });
+  });
+});
+
 describe('concurrent writers', () => {
   test('an update of a revision another writer changed loses with a conflict', async () => {
     const ctx: ReleaseContext & ReturnType<typeof memoryContext> = memoryContext();
