@@ -84,15 +84,15 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
 }
 
 /**
- * Marks every deployed revision other than `deployed` superseded, as Helm does once a new one is deployed. It works
- * from the history read at the start, which saves a list call on every upgrade and rollback; only when another
+ * Marks every deployed revision other than `newRevision` superseded, as Helm does once a new one is deployed. It
+ * works from the history read at the start, which saves a list call on every upgrade and rollback; only when another
  * writer changed one of those revisions since is the history read again.
  */
-async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[], deployed: Release): Promise<void> {
+async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[], newRevision: Release): Promise<void> {
   const supersedeIn = async (revisions: readonly StoredRevision[]): Promise<void> => {
     for (const stored of revisions) {
       const r = stored.release;
-      if (r.version !== deployed.version && r.info.status === 'deployed') {
+      if (r.version !== newRevision.version && r.info.status === 'deployed') {
         await ctx.storage.update(stored, { ...r, info: { ...r.info, status: 'superseded' } });
       }
     }
@@ -101,7 +101,7 @@ async function supersede(ctx: ReleaseContext, history: readonly StoredRevision[]
     await supersedeIn(history);
   } catch (err) {
     if (!(err instanceof ReleaseConflictError)) throw err;
-    await supersedeIn(await ctx.storage.history(deployed.name, deployed.namespace));
+    await supersedeIn(await ctx.storage.history(newRevision.name, newRevision.namespace));
   }
 }
 
