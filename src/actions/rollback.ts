@@ -24,14 +24,15 @@ export async function rollbackTo(
   if (!resolvingPending) assertNoOperationInProgress(releases);
   if (options.dryRun) return previewRollback(ctx, releases, target, options.force);
   const current = lastDeployed(releases) ?? last;
+  let revisions = history;
   if (resolvingPending) {
     const failed = await ctx.storage.update(history.at(-1)!, {
       ...last,
       info: { ...last.info, status: 'failed', description: `${last.info.description}; superseded by a rollback` },
     });
-    return restore(ctx, [...history.slice(0, -1), failed], current, target, options);
+    revisions = [...history.slice(0, -1), failed];
   }
-  return restore(ctx, history, current, target, options);
+  return restore(ctx, revisions, current, target, options);
 }
 
 /**
