@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the bundle in dist/ (built by `npm run build`, which `npm ci` runs too).
-const bundle = new URL('../dist/rayctl.mjs', import.meta.url);
+// Runs the bundle in dist/ (built by `npm run build`, which `npm ci` runs too); a bare `--version`, its own small entry.
+const entry = process.argv.length === 3 && process.argv[2] === '--version' ? 'version' : 'rayctl';
+const bundle = new URL(`../dist/${entry}.mjs`, import.meta.url);
 // Stack traces name TypeScript sources only when asked for: source maps cost start-up time.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 try {

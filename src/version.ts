@@ -8,3 +8,6 @@ export const RAYCTL_VERSION: string =
   typeof __RAYCTL_VERSION__ === 'string'
     ? __RAYCTL_VERSION__
     : (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** What `rayctl --version` prints. */
+export const VERSION_LINE = `rayctl ${RAYCTL_VERSION}`;

@@ -116,7 +116,7 @@ writeFileSync(
 
 await build({
   absWorkingDir: root,
-  entryPoints: { rayctl: 'src/cli/entry.ts' },
+  entryPoints: { rayctl: 'src/cli/entry.ts', version: 'src/cli/version-entry.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

@@ -1,7 +1,7 @@
 import { debugRequested } from './global-flags.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
-import { RAYCTL_VERSION } from '../version.ts';
+import { VERSION_LINE } from '../version.ts';
 import { COMMANDS, commandNames, commandsToLoad } from './command-table.ts';
 
 /**
@@ -13,7 +13,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description(
       "Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm's format), run its operator.",
     )
-    .version(`rayctl ${RAYCTL_VERSION}`, '--version', "print rayctl's version")
+    .version(VERSION_LINE, '--version', "print rayctl's version")
     .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))

@@ -204,6 +204,10 @@ describe('rayctl show, --version, help', () => {
     const { code, stdout } = await runRayctl(['--version']);
     assert.equal(code, 0);
     assert.equal(stdout.trim(), `rayctl ${pkg.version}`);
+    // Alone, --version is answered before the program is built; with a root flag, by commander: the same line.
+    const withFlag = await runRayctl(['-n', 'ray', '--version']);
+    assert.equal(withFlag.code, 0);
+    assert.equal(withFlag.stdout, stdout);
   });
 
   it('help template shows the examples from the user document', async () => {
