@@ -302,6 +302,9 @@ function readsAsAnotherType(text: string): boolean {
   if (KEYWORDS.has(text)) return true;
   if (!/^[-+.0-9]/.test(text) || NOT_NUMERIC.test(text)) return false;
   if (/^[0-9]+(?:\.[0-9]+)?$/.test(text)) return true;
+  // A hex digest (the operator bundle's sha256 annotation): a letter other than e rules out every number, unless it
+  // follows a 0 as the base of 0b… or 0x….
+  if (/^[0-9a-fA-F]+$/.test(text) && /[a-dfA-DF]/.test(text) && !/^0[bBxX]/.test(text)) return false;
   // A version such as 1.2.3: a float has one dot, a timestamp dashes, YAML 1.1's numbers `_`, `,` or `:`.
   if (/^[0-9]+(?:\.[0-9]+){2,}$/.test(text)) return false;
   throw new OutsideSubset();

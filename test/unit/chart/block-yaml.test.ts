@@ -161,6 +161,7 @@ describe('dumpBlockYaml', () => {
       { skipped: undefined, kept: [undefined, 1] },
       { '': '', ' ': ' ', 'a: b': 'c #d', '-x': '--y', 'key:': 'on', '0.1.0': '1.2.3.4', '1.5': '10' },
       { long: 'L'.repeat(2000) },
+      { sha256: '72292b900145499ef1e35d38421bc010ba808c42b3f79681d9bb38b6e574b51c', short: '1f', octalLike: '07a' },
       {},
       [],
     ];
@@ -180,6 +181,8 @@ describe('dumpBlockYaml', () => {
       { unicode: 'ü' },
       { date: '2026-12-04' },
       { hex: '0x1F' },
+      { binaryLike: '0b1a' },
+      { exponent: '12e4' },
       { yaml11: '1_000' },
       { [`k${'k'.repeat(1100)}`]: 1 },
       { date: new Date(0) },
