@@ -1,8 +1,9 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
+import { Http2Connection, type KubeResponse } from './http2.ts';
 import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
 import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
@@ -50,7 +51,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * library's generated models for large lists.
  */
 export class KubeClient {
-  /** Keep-alive: a command makes many calls and one TLS handshake serves them all. Made on first use. */
+  /** HTTPS calls go over HTTP/2 (http2.ts) when the server speaks it. Made on first use. */
+  private http2: Http2Connection | undefined;
+  /** Else keep-alive HTTP/1.1: a command makes many calls and one TLS handshake serves them all. Made on first use. */
   private agent: Agent | undefined;
   /** Calls sent again so far, for `--debug`. */
   retries = 0;
@@ -122,7 +125,7 @@ export class KubeClient {
     for (let attempt = 1; ; attempt++) {
       const waited = await this.limiter.take();
       const started = performance.now();
-      let response: IncomingMessage;
+      let response: KubeResponse;
       let text: string;
       try {
         response = await this.send(method, path, call, extra);
@@ -163,7 +166,7 @@ export class KubeClient {
   }
 
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
-  async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<IncomingMessage> {
+  async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<KubeResponse> {
     await this.limiter.take();
     const started = performance.now();
     const response = await this.send('GET', path, call, { query, timeoutMs: 0 });
@@ -196,6 +199,7 @@ export class KubeClient {
       process.stderr.write(
         `api: ${this.limiter.throttled} calls waited ${Math.round(this.limiter.waitedMs)} ms in all for the client-side rate limit (--qps ${this.limiter.qps}, --burst-limit ${this.limiter.burst})\n`,
       );
+    this.http2?.close();
     this.agent?.destroy();
   }
 
@@ -217,12 +221,7 @@ export class KubeClient {
     );
   }
 
-  private async send(
-    method: string,
-    path: string,
-    call: KubeCall,
-    extra: RequestOptionsExtra,
-  ): Promise<IncomingMessage> {
+  private async send(method: string, path: string, call: KubeCall, extra: RequestOptionsExtra): Promise<KubeResponse> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(extra.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -242,18 +241,24 @@ export class KubeClient {
       },
     };
     await this.authenticate(options as RequestOptions & Record<string, unknown>);
+    const timeoutMs = extra.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const isHttps = url.protocol === 'https:';
     if (isHttps) {
       // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
-      this.agent ??= new Agent({
-        ...agentTlsOptions(options as Record<string, unknown>),
-        keepAlive: true,
-        maxSockets: MAX_SOCKETS,
-      });
+      const tls = agentTlsOptions(options as Record<string, unknown>);
+      // DISABLE_HTTP2 turns it off, as it does for kubectl and every client-go program (a proxy that mangles it).
+      if (!process.env.DISABLE_HTTP2) this.http2 ??= new Http2Connection(url, tls);
+      if (this.http2 && !this.http2.unsupported) {
+        const headers = options.headers as OutgoingHttpHeaders;
+        const response = await this.http2
+          .request(method, url.pathname + url.search, headers, body, timeoutMs)
+          .catch((err: NodeJS.ErrnoException) => Promise.reject(this.unreachable(call, err)));
+        if (response) return response;
+      }
+      this.agent ??= new Agent({ ...tls, keepAlive: true, maxSockets: MAX_SOCKETS });
       options.agent = this.agent;
     }
-    const timeoutMs = extra.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise<IncomingMessage>((resolve, reject) => {
+    return new Promise<KubeResponse>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(url, options, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.unreachable(call, err)));
       if (timeoutMs > 0) {
@@ -325,7 +330,7 @@ function agentTlsOptions(options: Record<string, unknown>): Record<string, unkno
   return tls;
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
+function readBody(response: KubeResponse): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     response.setEncoding('utf8');

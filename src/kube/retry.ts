@@ -16,9 +16,28 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseMs: 250, capMs: 
 export type Outcome = { status: number; retryAfterSeconds?: number } | { networkError: string };
 
 /** Network errors where nothing reached the server: any request may be sent again. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  // HTTP/2: a stream opened on a session the server had already said goodbye to, or that had already ended.
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+]);
 /** Network errors mid-request: the server may have acted on it. */
-const MAYBE_SENT = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const MAYBE_SENT = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  // HTTP/2: the stream was reset, or its session ended under it.
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_SESSION_ERROR',
+]);
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 
 /**

@@ -1,7 +1,7 @@
 // Typed calls for the objects rayctl reads and writes by kind — Pods, Events, Leases, Services, RayClusters — so that
 // each path, verb and call description is written once. Whole-object work of any kind (the chart's objects) goes
 // through kube/resources.ts instead.
-import type { IncomingMessage } from 'node:http';
+import type { KubeResponse } from '../kube/http2.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import { rayClusterPath } from './labels.ts';
@@ -77,7 +77,7 @@ export class PodApi {
     namespace: string,
     name: string,
     query: { container?: string; follow?: boolean; sinceSeconds?: number },
-  ): Promise<IncomingMessage> {
+  ): Promise<KubeResponse> {
     return this.client.stream(
       pods(namespace, name, 'log'),
       { verb: 'get', resource: 'pods/log', namespace, name },

@@ -42,7 +42,7 @@ export function apiListWatch<T>(client: KubeClient, kind: string, path: string, 
         { watch: 1, resourceVersion, allowWatchBookmarks: true, labelSelector, timeoutSeconds: 300 },
       );
       response.setEncoding('utf8');
-      // An IncomingMessage is already both: async-iterable (strings, with an encoding set) and destroyable.
+      // A response is already both: async-iterable (strings, with an encoding set) and destroyable.
       return response;
     },
   };
