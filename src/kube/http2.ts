@@ -8,6 +8,14 @@ import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
+/**
+ * How much a stream and the whole connection may receive unread, as Go's HTTP/2 client allows (4 MB and 1 GB).
+ * Node's default of 64 KB stalls a watch while the event loop is busy: the API server's writes to it block, its
+ * watch cache finds the watcher slow and closes the watch, and the informer has to open it again.
+ */
+const STREAM_WINDOW = 4 << 20;
+const CONNECTION_WINDOW = 1 << 30;
+
 /** An answer's status and headers, and its body to read: what HTTP/1.1's IncomingMessage and a stream both give. */
 export interface KubeResponse extends Readable {
   statusCode?: number;
@@ -102,7 +110,11 @@ export class Http2Connection {
           resolve(undefined);
           return;
         }
-        const session = http2Connect(this.origin.origin, { createConnection: () => socket });
+        const session = http2Connect(this.origin.origin, {
+          createConnection: () => socket,
+          settings: { initialWindowSize: STREAM_WINDOW },
+        });
+        session.setLocalWindowSize(CONNECTION_WINDOW);
         const opened = this.session;
         // After a GOAWAY or a close, new calls open a new session; streams under way end on the old one.
         const forget = () => {
