@@ -8,7 +8,10 @@ import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
 import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
 
-/** Connections to the API server at once; more calls wait for a free one. */
+/**
+ * Connections to the API server at once over HTTP/1.1; more calls wait for a free one. Over HTTP/2 (http2.ts) calls
+ * are streams of one connection, and this does not apply.
+ */
 export const MAX_SOCKETS = 16;
 
 export interface ConnectOptions {

@@ -4,7 +4,10 @@
 
 import { MAX_SOCKETS } from '../kube/client.ts';
 
-/** The largest batch: as many calls as the client has connections, so none of them waits for one. */
+/**
+ * The largest batch: as many calls as an HTTP/1.1 client has connections, so none of them waits for one. Over HTTP/2
+ * they are streams of one connection; 16 then only bounds how many creates one batch risks when it fails.
+ */
 export const MAX_BATCH = MAX_SOCKETS;
 
 /**
