@@ -37,7 +37,8 @@ const { values: flags } = parseArgs({
   },
 });
 const quick = flags.quick;
-const cliRepeat = Number(flags.repeat ?? (quick ? 1 : 3));
+/** Repetitions of each command (median of them); start-up runs 5 times as often (cli.ts). */
+const cliRepeat = Number(flags.repeat ?? (quick ? 1 : 5));
 /**
  * Repetitions of each operator scenario, alternating the order: a control plane's pace wanders by ±15 % from one
  * run to the next (the floor's own churn: 27.5–32.4 s), so one run of each says little. The 11,000-pod scenario runs

@@ -172,7 +172,13 @@ async function listTimes(options: CliOptions, samples: Samples): Promise<void> {
   }
 }
 
-/** rayctl's start-up: --version and an offline template against Node starting and doing nothing. */
+/**
+ * Start-up runs per repetition of the other commands: each takes a tenth of a second, and this machine's pace wanders
+ * by a third between spells (`node -e 0` 80–150 ms), so a median of 3 says little about a gap of 10–60 ms.
+ */
+const STARTUP_RUNS_PER_REPEAT = 5;
+
+/** rayctl's start-up: --version and an offline template against Node starting and doing nothing, interleaved. */
 function startupTimes(options: CliOptions, samples: Samples): void {
   const runs: [operation: string, contender: string, args: string[]][] = [
     ['--version', 'node -e 0', ['-e', '0']],
@@ -180,7 +186,7 @@ function startupTimes(options: CliOptions, samples: Samples): void {
     ['template', 'node -e 0', ['-e', '0']],
     ['template', 'rayctl', [rayctlBin, 'template', 'x']],
   ];
-  for (let repetition = 0; repetition < options.repeat; repetition++)
+  for (let repetition = 0; repetition < options.repeat * STARTUP_RUNS_PER_REPEAT; repetition++)
     for (const [operation, contender, args] of rotated(runs, repetition))
       record(samples, operation, contender, timed(process.execPath, args, options.kubeconfig));
 }
