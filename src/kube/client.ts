@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
 import { Http2Connection, type KubeResponse } from './http2.ts';
 import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
-import { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from './rate-limit.ts';
+import { DEFAULT_BURST, DEFAULT_QPS, monotonicMs, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type Outcome, type RetryPolicy } from './retry.ts';
 
 /**
@@ -127,7 +127,7 @@ export class KubeClient {
     const idempotent = isIdempotent(method, extra.contentType);
     for (let attempt = 1; ; attempt++) {
       const waited = await this.limiter.take();
-      const started = performance.now();
+      const started = monotonicMs();
       let response: KubeResponse;
       let text: string;
       try {
@@ -145,7 +145,7 @@ export class KubeClient {
       const status = response.statusCode ?? 0;
       if (this.debug)
         process.stderr.write(
-          `api: ${method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms${waited > 0 ? ` (after ${waited.toFixed(0)} ms for the rate limit)` : ''}\n`,
+          `api: ${method} ${path} ${status} ${(monotonicMs() - started).toFixed(1)} ms${waited > 0 ? ` (after ${waited.toFixed(0)} ms for the rate limit)` : ''}\n`,
         );
       const retryAfter = response.headers['retry-after'];
       const outcome = { status, ...(retryAfter === undefined ? {} : { retryAfterSeconds: Number(retryAfter) }) };
@@ -171,7 +171,7 @@ export class KubeClient {
   /** Opens a streaming response (watches, logs); the caller reads and destroys it. */
   async stream(path: string, call: KubeCall, query: RequestOptionsExtra['query'] = {}): Promise<KubeResponse> {
     await this.limiter.take();
-    const started = performance.now();
+    const started = monotonicMs();
     const response = await this.send('GET', path, call, { query, timeoutMs: 0 });
     const status = response.statusCode ?? 0;
     this.trace('GET', path, query, status, started);
@@ -220,7 +220,7 @@ export class KubeClient {
       .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
       .join('&');
     process.stderr.write(
-      `api: ${method} ${path}${search ? `?${search}` : ''} ${status} ${(performance.now() - started).toFixed(1)} ms\n`,
+      `api: ${method} ${path}${search ? `?${search}` : ''} ${status} ${(monotonicMs() - started).toFixed(1)} ms\n`,
     );
   }
 
