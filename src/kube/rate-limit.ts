@@ -19,7 +19,7 @@ export interface LimiterClock {
 
 /**
  * Milliseconds on a monotonic clock. Not `performance.now()`: the first touch of the global `performance` loads
- * Node's perf_hooks, ~8 ms of every command's start on this machine.
+ * Node's perf_hooks, 2–9 ms of a bare Node start on this machine (a few ms of a command's).
  */
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
