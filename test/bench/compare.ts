@@ -90,7 +90,7 @@ interface OperatorRun {
 /** The contenders on one control plane, their CRDs installed, with a client for it. */
 async function onControlPlane(cluster: TestCluster, logDir: string, started?: TestCluster): Promise<OperatorRun> {
   const state = clusterState(cluster);
-  const ctx = { state, admin: adminClient(state), logDir };
+  const ctx = { state, admin: adminClient(state), logDir, disposable: started !== undefined };
   const contenders = [
     ...(skipped.has('floor') ? [] : [floor(state)]),
     ...(skipped.has('kuberay') ? [] : [kubeRay(kubeRayBuild())]),
