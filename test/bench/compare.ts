@@ -87,10 +87,13 @@ interface OperatorRun {
   close(): Promise<void>;
 }
 
-/** The contenders on one control plane, their CRDs installed, with a client for it. */
-async function onControlPlane(cluster: TestCluster, logDir: string, started?: TestCluster): Promise<OperatorRun> {
+/**
+ * The contenders on one control plane, their CRDs installed, with a client for it. `owned`: started for this run,
+ * and stopped when it closes.
+ */
+async function onControlPlane(cluster: TestCluster, logDir: string, owned = false): Promise<OperatorRun> {
   const state = clusterState(cluster);
-  const ctx = { state, admin: adminClient(state), logDir, disposable: started !== undefined };
+  const ctx = { state, admin: adminClient(state), logDir, disposable: owned };
   const contenders = [
     ...(skipped.has('floor') ? [] : [floor(state)]),
     ...(skipped.has('kuberay') ? [] : [kubeRay(kubeRayBuild())]),
@@ -102,7 +105,7 @@ async function onControlPlane(cluster: TestCluster, logDir: string, started?: Te
     contenders,
     async close() {
       ctx.admin.close();
-      if (started) await stopCluster(started);
+      if (owned) await stopCluster(cluster);
     },
   };
 }
@@ -110,7 +113,7 @@ async function onControlPlane(cluster: TestCluster, logDir: string, started?: Te
 async function freshControlPlane(logDir: string): Promise<OperatorRun> {
   const cluster = await startCluster({ nodes: NODES, processNodes: 0, timeoutMs: 180_000 });
   try {
-    return await onControlPlane(cluster, logDir, cluster);
+    return await onControlPlane(cluster, logDir, true);
   } catch (error) {
     await stopCluster(cluster);
     throw error;
