@@ -320,10 +320,11 @@ export class RayController {
       acted = result.create.length > 0 || result.delete.length > 0;
       if (result.create.some((c) => c.role === 'head')) {
         // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
-        // pass starts from the status the first one made (a restart it counted), and leaves the Service to it.
+        // pass starts from the status the first one made (a restart it counted), and leaves the Service to it. The
+        // head's create was slow start's first batch, and the namespace took it: the workers' batches go on from 2.
         const next: RayCluster = { ...current, status };
         result = planNow(next, this.headService(key, namespace, name));
-        await this.carryOut(next, { ...result, service: undefined }, log, undefined, events);
+        await this.carryOut(next, { ...result, service: undefined }, log, undefined, events, 2);
         status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
         acted ||= result.create.length > 0 || result.delete.length > 0;
       }
@@ -338,8 +339,9 @@ export class RayController {
 
   /**
    * Carries the plan out: the head Service alongside the pods, deletes before creates, each in slow-start batches
-   * (slow-start.ts); what was done goes to `events`. Returns why the head Service was left alone, if it belongs to
-   * someone else. A failure is thrown once the other calls have settled, their expectations recorded.
+   * (slow-start.ts; creates from `firstCreateBatch`); what was done goes to `events`. Returns why the head Service was
+   * left alone, if it belongs to someone else. A failure is thrown once the other calls have settled, their
+   * expectations recorded.
    */
   private async carryOut(
     cluster: RayCluster,
@@ -347,6 +349,7 @@ export class RayController {
     log: Logger,
     liveService: Service | undefined,
     events: ReconcileEvents,
+    firstCreateBatch = 1,
   ): Promise<string | undefined> {
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
@@ -367,18 +370,22 @@ export class RayController {
         log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
         events.deleted.add(action.role, podName, action.reason);
       });
-      await inSlowStartBatches(result.create, async (action) => {
-        const pod = await this.api.pods.create(namespace, action.pod);
-        this.expectations.created(key, namespace, {
-          name: pod.metadata.name,
-          podType: action.podType,
-          role: action.role,
-          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-        });
-        this.options.metrics.podActions.inc({ action: 'create' });
-        log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
-        events.created.add(action.role, pod.metadata.name, action.reason);
-      });
+      await inSlowStartBatches(
+        result.create,
+        async (action) => {
+          const pod = await this.api.pods.create(namespace, action.pod);
+          this.expectations.created(key, namespace, {
+            name: pod.metadata.name,
+            podType: action.podType,
+            role: action.role,
+            ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+          });
+          this.options.metrics.podActions.inc({ action: 'create' });
+          log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
+          events.created.add(action.role, pod.metadata.name, action.reason);
+        },
+        firstCreateBatch,
+      );
     })();
     const [conflict, podsDone] = await Promise.allSettled([service, pods]);
     if (conflict.status === 'rejected') throw conflict.reason;

@@ -11,13 +11,18 @@ import { MAX_SOCKETS } from '../kube/client.ts';
 export const MAX_BATCH = MAX_SOCKETS;
 
 /**
- * Runs `work` on each item, in order, in batches that double from 1 up to MAX_BATCH, each batch in parallel. After a
- * batch in which a call failed, no further batch starts and the first failure is thrown: every call of that batch has
- * settled by then, so what succeeded has been recorded by its `work`.
+ * Runs `work` on each item, in order, in batches that double from `firstBatch` (1 unless calls of this kind have just
+ * succeeded) up to MAX_BATCH, each batch in parallel. After a batch in which a call failed, no further batch starts and
+ * the first failure is thrown: every call of that batch has settled by then, so what succeeded has been recorded by its
+ * `work`.
  */
-export async function inSlowStartBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+export async function inSlowStartBatches<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  firstBatch = 1,
+): Promise<void> {
   let done = 0;
-  for (let size = 1; done < items.length; size = Math.min(size * 2, MAX_BATCH)) {
+  for (let size = Math.min(firstBatch, MAX_BATCH); done < items.length; size = Math.min(size * 2, MAX_BATCH)) {
     const batch = items.slice(done, done + size);
     done += batch.length;
     const failed = (await Promise.allSettled(batch.map(work))).find(

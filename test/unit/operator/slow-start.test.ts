@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { inSlowStartBatches, MAX_BATCH } from '../../../src/operator/slow-start.ts';
 
 /** Runs `items` through inSlowStartBatches; returns the sizes of the batches (calls in flight together). */
-async function batchesOf(count: number, fails?: (item: number) => boolean) {
+async function batchesOf(count: number, fails?: (item: number) => boolean, firstBatch?: number) {
   const sizes: number[] = [];
   let inFlight = 0;
   let started = 0;
@@ -21,6 +21,7 @@ async function batchesOf(count: number, fails?: (item: number) => boolean) {
       if (fails?.(item)) throw new Error(`item ${item} failed`);
       done.push(item);
     },
+    firstBatch,
   ).then(
     () => undefined,
     (err: Error) => err,
@@ -33,6 +34,12 @@ test('batches double from one, up to the largest batch', async () => {
   assert.equal(MAX_BATCH, 16);
   assert.deepEqual((await batchesOf(40)).sizes, [1, 2, 4, 8, 16, 9]);
   assert.deepEqual((await batchesOf(0)).sizes, []);
+});
+
+test('after calls of the kind have succeeded (a new head, before its workers), the doubling goes on from there', async () => {
+  assert.deepEqual((await batchesOf(10, undefined, 2)).sizes, [2, 4, 4]);
+  assert.deepEqual((await batchesOf(10, undefined, 1)).sizes, [1, 2, 4, 3]);
+  assert.deepEqual((await batchesOf(40, undefined, 64)).sizes, [16, 16, 8]);
 });
 
 test('a failure ends the run after its batch has settled, and the first failure is what is thrown', async () => {
