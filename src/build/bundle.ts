@@ -1,23 +1,29 @@
 // Bundles the CLI with esbuild into dist/: one minified file starts several times faster than hundreds of modules
 // from node_modules, and the built-in chart is precompiled into it (Handlebars specs, ajv standalone validator) so
-// no compiler loads at start-up (ADR 0001, docs/architecture.md "Two bundles"). Libraries only some commands need stay behind
+// no compiler loads at start-up (ADR 0001, docs/architecture.md "The bundles"). Libraries only some commands need stay behind
 // dynamic imports, which esbuild splits into chunks loaded on demand.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinModules } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type OnLoadResult, type Plugin } from 'esbuild';
 import Handlebars from 'handlebars';
 import { OPERATOR_BUNDLE, OPERATOR_BUNDLE_GZ } from '../chart/chart.ts';
 import { AJV_OPTIONS, compileOptions } from '../chart/compile.ts';
 import { builtinFiles, loadChart } from '../chart/load.ts';
 import { chartCrds } from '../chart/documents.ts';
+import { COMMAND_NAMES } from '../cli/command-line.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function builtinChartPlugin(): Plugin {
+  // Made once for all the CLI's builds that use this plugin: precompiling and the standalone validator take a while.
+  const made = new Map<string, OnLoadResult>();
+  const once = (key: string, make: () => OnLoadResult): OnLoadResult =>
+    made.get(key) ?? made.set(key, make()).get(key)!;
   return {
     name: 'rayctl-builtin-chart',
     setup(pluginBuild) {
@@ -25,33 +31,37 @@ function builtinChartPlugin(): Plugin {
         path: args.path,
         namespace: 'rayctl-virtual',
       }));
-      pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () => {
-        // The operator bundle is built first (below), so the chart can carry it.
-        const loaded = loadChart(root);
-        const chart = { ...loaded, files: [...loaded.files, ...builtinFiles(root)] };
-        const specs = [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])]
-          // precompile() returns JavaScript source text (its typings say TemplateSpecification).
-          .map(
-            (file) =>
-              `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, compileOptions(file.name)) as unknown as string}`,
-          )
-          .join(',\n');
-        return {
-          contents: [
-            `import validate from 'rayctl:values-validator';`,
-            `export const chart = ${JSON.stringify(chart)};`,
-            `export const precompiled = { templateSpecs: {${specs}}, validate, crds: ${JSON.stringify(chartCrds(chart))} };`,
-          ].join('\n'),
-          loader: 'js',
-          resolveDir: root,
-        };
-      });
-      pluginBuild.onLoad({ filter: /^rayctl:values-validator$/, namespace: 'rayctl-virtual' }, () => {
-        const { schema } = loadChart(root);
-        const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
-        const validate = ajv.compile(schema ?? {});
-        return { contents: standalone.default(ajv, validate), loader: 'js', resolveDir: root };
-      });
+      pluginBuild.onLoad({ filter: /^rayctl:builtin-chart$/, namespace: 'rayctl-virtual' }, () =>
+        once('chart', () => {
+          // The operator bundle is built first (below), so the chart can carry it.
+          const loaded = loadChart(root);
+          const chart = { ...loaded, files: [...loaded.files, ...builtinFiles(root)] };
+          const specs = [...chart.templates, ...chart.partials, ...(chart.notes ? [chart.notes] : [])]
+            // precompile() returns JavaScript source text (its typings say TemplateSpecification).
+            .map(
+              (file) =>
+                `${JSON.stringify(file.name)}: ${Handlebars.precompile(file.text, compileOptions(file.name)) as unknown as string}`,
+            )
+            .join(',\n');
+          return {
+            contents: [
+              `import validate from 'rayctl:values-validator';`,
+              `export const chart = ${JSON.stringify(chart)};`,
+              `export const precompiled = { templateSpecs: {${specs}}, validate, crds: ${JSON.stringify(chartCrds(chart))} };`,
+            ].join('\n'),
+            loader: 'js',
+            resolveDir: root,
+          };
+        }),
+      );
+      pluginBuild.onLoad({ filter: /^rayctl:values-validator$/, namespace: 'rayctl-virtual' }, () =>
+        once('validator', () => {
+          const { schema } = loadChart(root);
+          const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+          const validate = ajv.compile(schema ?? {});
+          return { contents: standalone.default(ajv, validate), loader: 'js', resolveDir: root };
+        }),
+      );
     },
   };
 }
@@ -76,6 +86,93 @@ function lazyChildProcessForCommander(): Plugin {
       }));
     },
   };
+}
+
+/**
+ * Node's own modules through require() instead of ESM imports, in a bundle of one file: there, esbuild hoists every
+ * module's imports to the top, so the modules of a rarely taken path (chalk's node:tty for an error) would load at
+ * every start; a require() runs only when the module that needs it does. It also skips the ESM facade Node builds
+ * over each built-in module's exports.
+ */
+function builtinsByRequire(): Plugin {
+  const builtins = new Set(builtinModules);
+  return {
+    name: 'rayctl-builtins-by-require',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^[\w:/]+$/ }, (args) => {
+        if (!builtins.has(args.path.replace(/^node:/, ''))) return undefined;
+        // The stand-in's own require() is Node's.
+        if (args.namespace === 'rayctl-builtin') return { path: args.path, external: true };
+        return { path: args.path, namespace: 'rayctl-builtin' };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'rayctl-builtin' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** In a command's own bundle, the command table's other commands: a module that says so, should one ever be loaded. */
+function onlyCommand(name: string): Plugin {
+  return {
+    name: 'rayctl-only-command',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\/commands\/[\w-]+\.ts$/ }, (args) =>
+        args.importer.endsWith(join('src', 'cli', 'command-table.ts')) && args.path !== `./commands/${name}.ts`
+          ? { path: args.path, namespace: 'rayctl-other-command' }
+          : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'rayctl-other-command' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`rayctl: the bundle of "${name}" has no ${args.path}`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Libraries that a few rare paths load on demand: Handlebars' compiler and ajv (`--chart DIR`), client-node (kubeconfigs
+ * with exec plugins), ~3.6 MB together. A command's own bundle imports them from the chunked build's chunks instead
+ * of carrying a copy each. Those chunks must hold no rayctl code: a second copy of a rayctl class would fail
+ * `instanceof` against the first.
+ */
+const LIBRARIES_FROM_CHUNKS = /^(ajv|handlebars|@kubernetes\/client-node)$/;
+
+function librariesFromChunks(chunked: Metafile, outdir: string): Plugin {
+  return {
+    name: 'rayctl-libraries-from-chunks',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: LIBRARIES_FROM_CHUNKS }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData === 'resolving') return undefined;
+        const resolved = await pluginBuild.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'resolving',
+        });
+        const entryPoint = relative(root, resolved.path);
+        const chunk = Object.keys(chunked.outputs).find((output) => chunked.outputs[output]!.entryPoint === entryPoint);
+        if (!chunk) throw new Error(`the chunked build has no chunk for ${args.path} (${entryPoint})`);
+        const rayctlCode = staticClosure(chunked, chunk).filter((input) => input.startsWith('src/'));
+        if (rayctlCode.length > 0)
+          throw new Error(`the chunk of ${args.path} holds rayctl code: ${rayctlCode.join(', ')}`);
+        return { path: `./${relative(outdir, chunk)}`, external: true };
+      });
+    },
+  };
+}
+
+/** The inputs of an output and of every output it imports statically. */
+function staticClosure(metafile: Metafile, output: string, seen = new Set<string>()): string[] {
+  if (seen.has(output)) return [];
+  seen.add(output);
+  const { inputs, imports } = metafile.outputs[output]!;
+  return [
+    ...Object.keys(inputs),
+    ...imports
+      .filter((imported) => imported.kind === 'import-statement' && !imported.external)
+      .flatMap((imported) => staticClosure(metafile, imported.path, seen)),
+  ];
 }
 
 // Bundled CommonJS dependencies (gRPC in the operator, several in the CLI) call require(); give ESM output one.
@@ -114,26 +211,69 @@ writeFileSync(
   gzipSync(readFileSync(join(root, 'dist', OPERATOR_BUNDLE)), { level: 9 }),
 );
 
-await build({
+// What every CLI bundle shares.
+const CLI_OPTIONS = {
   absWorkingDir: root,
-  entryPoints: { rayctl: 'src/cli/entry.ts', version: 'src/cli/version-entry.ts' },
-  outdir: 'dist',
   outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: true,
-  sourcemap: 'linked',
   define: {
     __RAYCTL_BUNDLED__: 'true',
     __RAYCTL_VERSION__: JSON.stringify(
       (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
     ),
   },
-  plugins: [builtinChartPlugin(), lazyChildProcessForCommander()],
   banner: REQUIRE_BANNER,
   logLevel: 'warning',
+} satisfies BuildOptions;
+const builtinChart = builtinChartPlugin();
+
+// Every command, split into chunks: help, typos and completion run from here, and the commands' own bundles
+// (below) load the rare libraries' chunks from it.
+const chunked = await build({
+  ...CLI_OPTIONS,
+  entryPoints: { rayctl: 'src/cli/entry.ts', version: 'src/cli/version-entry.ts' },
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  sourcemap: 'linked',
+  plugins: [builtinChart, lazyChildProcessForCommander()],
+  metafile: true,
 });
+
+// The launcher, which bin/rayctl.js starts: command-line.ts alone, so picking a bundle loads nothing else.
+const launcher = await build({
+  ...CLI_OPTIONS,
+  entryPoints: { launch: 'src/cli/launch.ts' },
+  outdir: 'dist',
+  banner: {},
+  metafile: true,
+});
+const launcherInputs = Object.keys(launcher.metafile.inputs);
+if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line)\.ts$/.test(input)))
+  throw new Error(`the launcher pulled in more than command-line.ts: ${launcherInputs.join(', ')}`);
+
+// A command with a bundle of its own: one file, the same code as the chunked build with the other commands left out.
+for (const command of COMMAND_NAMES.filter((c) => !c.needsAllCommands)) {
+  const { metafile } = await build({
+    ...CLI_OPTIONS,
+    entryPoints: { [command.name]: 'src/cli/entry.ts' },
+    outdir: 'dist/commands',
+    sourcemap: 'linked',
+    // The maps name src/ for --debug's stack traces; the sources themselves are in the chunked build's maps.
+    sourcesContent: false,
+    plugins: [
+      builtinChart,
+      lazyChildProcessForCommander(),
+      onlyCommand(command.name),
+      builtinsByRequire(),
+      librariesFromChunks(chunked.metafile, 'dist/commands'),
+    ],
+    metafile: true,
+  });
+  if (!(`src/cli/commands/${command.name}.ts` in metafile.inputs))
+    throw new Error(`the bundle of "${command.name}" lacks src/cli/commands/${command.name}.ts`);
+}

@@ -2,7 +2,10 @@ import { debugRequested } from './global-flags.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { VERSION_LINE } from '../version.ts';
+import { ROOT_OPTIONS } from './command-line.ts';
 import { COMMANDS, commandNames, commandsToLoad } from './command-table.ts';
+
+const collect = (value: string, values: string[] = []): string[] => [...values, value];
 
 /**
  * The program for a command line: the root options and the command it runs, loaded alone when the line names one,
@@ -14,26 +17,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       "Run Ray on Kubernetes: render the Ray chart, manage its releases (in Helm's format), run its operator.",
     )
     .version(VERSION_LINE, '--version', "print rayctl's version")
-    .option('-n, --namespace <ns>', 'namespace of the release (default: "default")')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .addOption(new Option('--kube-context <name>', 'kubeconfig context to use'))
-    .option('--kube-as-user <user>', 'user to impersonate for the operation')
-    .option(
-      '--kube-as-group <group>',
-      'group to impersonate for the operation (repeatable)',
-      (group: string, groups: string[] = []) => [...groups, group],
-    )
-    .option('--kube-token <token>', "bearer token for authentication, instead of the kubeconfig user's credentials")
-    .option('--kube-apiserver <url>', "address and port of the API server, instead of the kubeconfig cluster's")
-    .option('--kube-ca-file <path>', 'certificate authority file that verifies the API server')
-    .option('--kube-insecure-skip-tls-verify', "don't verify the API server's certificate (insecure)")
-    .option('--kube-tls-server-name <name>', "server name to check the API server's certificate against")
-    .option('--burst-limit <n>', 'calls to the API server that may go at once (default 100; 0 for the default)')
-    .option(
-      '--qps <n>',
-      'calls per second to the API server after the burst (default 50, `rayctl operator` 1000; 0 for the default)',
-    )
-    .option('--debug', 'show stack traces on errors and every API call with its time')
     .showHelpAfterError('(run "rayctl help <command>" for usage)')
     .showSuggestionAfterError()
     .addHelpText(
@@ -43,7 +26,11 @@ Examples (from "Ray Operator Advanced Configuration"):
   rayctl template example-cluster -n ray --cluster-only       # manifests for kubectl apply
   rayctl show values                                          # the chart's values, with comments`,
     );
-  const entries = argv.length > 0 ? commandsToLoad(program, argv) : COMMANDS;
+  for (const option of ROOT_OPTIONS) {
+    const added = new Option(option.flags, option.description);
+    program.addOption(option.repeatable ? added.argParser(collect) : added);
+  }
+  const entries = argv.length > 0 ? commandsToLoad(argv) : COMMANDS;
   const commands = await Promise.all(entries.map((entry) => entry.load()));
   entries.forEach((entry, i) => {
     program.addCommand(commands[i]!.aliases(entry.aliases), entry.hidden ? { hidden: true } : {});

@@ -76,6 +76,34 @@ describe('global Kubernetes flags reach the API server', () => {
       assert.doesNotMatch(refused.stderr, new RegExp(token.slice(-20)), 'the token is never printed');
     });
 
+    it('an exec plugin in the kubeconfig supplies the credential (through client-node, loaded only for it)', async () => {
+      const plugin = join(dir, 'token-plugin.mjs');
+      writeFileSync(
+        plugin,
+        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(token)} } }));\n`,
+      );
+      const config = JSON.parse(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: unknown }[] };
+      for (const entry of config.users) {
+        entry.user = {
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: process.execPath,
+            args: [plugin],
+            interactiveMode: 'Never',
+          },
+        };
+      }
+      const kubeconfig = join(dir, 'exec-plugin.json');
+      writeFileSync(kubeconfig, JSON.stringify(config));
+      // Only the plugin's token names the ServiceAccount; without it the server would see no user at all.
+      const refused = await rayctl(['list', '-n', ns, '--kubeconfig', kubeconfig]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(`User "system:serviceaccount:${ns}:reader" cannot list resource "secrets"`),
+      );
+    });
+
     it('and gets what RBAC grants the ServiceAccount', async () => {
       await client.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
         apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -77,6 +77,10 @@ const PURE_CORE = (path: string) =>
   path === 'operator/desired.ts' ||
   path === 'operator/autoscaler.ts';
 
+/** The build makes one bundle per command, so it reads the commands' names (data only, no imports of its own). */
+const BUILD_READS_COMMAND_NAMES = (from: string, to: string) =>
+  from === 'build/bundle.ts' && to === 'cli/command-line.ts';
+
 test('the pure core imports nothing that talks to a cluster, and nothing imports cli/', () => {
   const offending = [...graph].flatMap(([file, imports]) => {
     const from = relative(SRC, file);
@@ -86,7 +90,7 @@ test('the pure core imports nothing that talks to a cluster, and nothing imports
         (to) =>
           (PURE_CORE(from) && /^(kube|actions|cli|logs)\//.test(to)) ||
           (PURE_CORE(from) && to === 'release/storage.ts') ||
-          (to.startsWith('cli/') && !from.startsWith('cli/')),
+          (to.startsWith('cli/') && !from.startsWith('cli/') && !BUILD_READS_COMMAND_NAMES(from, to)),
       )
       .map((to) => `${from} → ${to}`);
   });

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Command } from 'commander';
 import { COMMANDS, commandsToLoad } from '../../../src/cli/command-table.ts';
 import { buildProgram } from '../../../src/cli/main.ts';
 
-/** The root options that matter for finding the command word: some take a value, some do not. */
-function root(): Command {
-  return new Command('rayctl')
-    .option('-n, --namespace <ns>')
-    .option('--kube-as-group <group>')
-    .option('--debug')
-    .version('x', '--version');
-}
-
-const names = (argv: string[]): string[] => commandsToLoad(root(), argv).map((entry) => entry.name);
+const names = (argv: string[]): string[] => commandsToLoad(argv).map((entry) => entry.name);
 const everything = COMMANDS.map((entry) => entry.name);
 
 describe('the commands a command line loads', () => {
