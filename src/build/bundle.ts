@@ -249,6 +249,7 @@ const launcher = await build({
   ...CLI_OPTIONS,
   entryPoints: { launch: 'src/cli/launch.ts' },
   outdir: 'dist',
+  // Nothing in it calls require(), so it goes without the banner that provides one.
   banner: {},
   metafile: true,
 });
@@ -256,7 +257,7 @@ const launcherInputs = Object.keys(launcher.metafile.inputs);
 if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line)\.ts$/.test(input)))
   throw new Error(`the launcher pulled in more than command-line.ts: ${launcherInputs.join(', ')}`);
 
-// A command with a bundle of its own: one file, the same code as the chunked build with the other commands left out.
+// Each command's own bundle: one file, the same code as the chunked build with the other commands left out.
 for (const command of COMMAND_NAMES.filter((c) => !c.needsAllCommands)) {
   const { metafile } = await build({
     ...CLI_OPTIONS,
