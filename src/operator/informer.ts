@@ -22,7 +22,12 @@ export interface ListWatch<T> {
   watch(resourceVersion: string): Promise<WatchStream>;
 }
 
-/** List and watch of one collection on the API server, e.g. /api/v1/pods, optionally by label selector. */
+/**
+ * List and watch of one collection on the API server, e.g. /api/v1/pods, optionally by label selector, as JSON.
+ * Watching pods as protobuf instead, as the control plane's own components do, was measured and saved nothing: at
+ * 100 clusters × 10 workers the API server used the same CPU (15–17 s either way), and the operator no less (2.3–2.5 s
+ * against 2.0–2.3 s), although its reader decoded only the fields the cache keeps (issue 13).
+ */
 export function apiListWatch<T>(client: KubeClient, kind: string, path: string, labelSelector?: string): ListWatch<T> {
   return {
     kind,
