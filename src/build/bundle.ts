@@ -257,7 +257,8 @@ const launcherInputs = Object.keys(launcher.metafile.inputs);
 if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line)\.ts$/.test(input)))
   throw new Error(`the launcher pulled in more than command-line.ts: ${launcherInputs.join(', ')}`);
 
-// Each command's own bundle: one file, the same code as the chunked build with the other commands left out.
+// A bundle of its own for each command but those that need them all (completion's __complete): one file, the same
+// code as the chunked build with the other commands left out.
 for (const command of COMMAND_NAMES.filter((c) => !c.needsAllCommands)) {
   const { metafile } = await build({
     ...CLI_OPTIONS,
