@@ -161,7 +161,7 @@ async function demandToAlive(): Promise<void> {
   }
 }
 
-/** A stand-in for 100 GCSes on 0.0.0.0:6379: every kwok pod IP (127.2.x.y) reaches it. Serves Ray's captured reply. */
+/** A stand-in for 100 GCSes on 0.0.0.0:6379: every kwok pod IP is local, so reaches it. Serves Ray's captured reply. */
 async function fakeGcs(): Promise<{ server: Server; polls: () => number }> {
   const reply = Buffer.from(
     readFileSync(`${root}test/fixtures/ray-gcs/cluster-resource-state.hex`, 'utf8').trim(),

@@ -21,6 +21,7 @@ import {
   rayVenvDir,
 } from './paths.ts';
 import { cgroupRoot, choosePodNetwork, type PodNetwork } from './process-node/host.ts';
+import { claimSimulatedPodCidr, LOOPBACK_POD_CIDR, simulatedPodLink } from './simulated-pods.ts';
 import type { AgentConfig } from './process-node/config.ts';
 import { createPki, writeKubeconfig, type ClusterPki } from './pki.ts';
 import { KubeHttp } from './kube-http.ts';
@@ -85,6 +86,8 @@ export interface ClusterState {
   processNodes: string[];
   /** The pods' bridge and /24, and the cgroup that holds every pod process (for the reaper). */
   podNetwork?: PodNetwork & { cgroup: string };
+  /** As root: the link whose route makes the simulated pods' addresses local (see simulated-pods.ts). */
+  simulatedPodLink?: string;
   /** In start order; stopped in reverse. */
   processes: ComponentProcess[];
   startupMs: number;
@@ -231,11 +234,14 @@ async function nodesReady(admin: KubeHttp, names: string[]): Promise<boolean> {
 
 // --- processes owned by this Node process, killed on exit or signal ---
 
-/** The command that removes what the process nodes left on the host (see process-node/reap.sh). */
+/** The command that removes what the cluster left on the host (see process-node/reap.sh). */
 function reapCommand(state: ClusterState): string[] {
-  if (!state.podNetwork) return [];
-  const { cgroup, bridge } = state.podNetwork;
-  return ['bash', join(clusterSourceDir, 'process-node', 'reap.sh'), cgroup, bridge, join(state.dir, 'process-nodes')];
+  const { podNetwork, simulatedPodLink: link = '' } = state;
+  if (!podNetwork && !link) return [];
+  const [cgroup, bridge, nodesDir] = podNetwork
+    ? [podNetwork.cgroup, podNetwork.bridge, join(state.dir, 'process-nodes')]
+    : ['', '', ''];
+  return ['bash', join(clusterSourceDir, 'process-node', 'reap.sh'), cgroup, bridge, nodesDir, link];
 }
 
 const ownedClusters = new Map<string, ClusterState>();
@@ -354,7 +360,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
   const started = performance.now();
   const nodeCount = opts.nodes ?? 3;
   const processNodeCount = opts.processNodes ?? 2;
-  if (processNodeCount > 0 && process.getuid?.() !== 0)
+  const isRoot = process.getuid?.() === 0;
+  if (processNodeCount > 0 && !isRoot)
     throw new Error(
       'process nodes need root (network namespaces, mounts, cgroups): run as root, or pass processNodes: 0',
     );
@@ -403,6 +410,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     nodes: Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i + 1}`),
     processNodes: Array.from({ length: processNodeCount }, (_, i) => `process-node-${i + 1}`),
     ...(net ? { podNetwork: { ...net, cgroup: join(cgroupRoot(), `rayctl-${net.id}`) } } : {}),
+    ...(isRoot ? { simulatedPodLink: simulatedPodLink(randomBytes(3).toString('hex')) } : {}),
     processes: [],
     startupMs: 0,
     milestonesMs: {},
@@ -513,6 +521,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
     await installKwokCrds(admin, join(kwokAssets, 'crds'), timeoutMs, apiServerProc.log);
     mark('kwok CRDs established');
     await Promise.all(state.nodes.map((name) => admin.json('POST', '/api/v1/nodes', nodeObject(name))));
+    const simulatedPodCidr = state.simulatedPodLink
+      ? await claimSimulatedPodCidr(state.simulatedPodLink)
+      : LOOPBACK_POD_CIDR;
     const kwok = start('kwok', [
       `--kubeconfig=${kwokKubeconfig}`,
       `--config=${stagesFile}`,
@@ -520,9 +531,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
       // Node InternalIP and daemonEndpoints.kubeletEndpoint.Port: where the API server proxies pods/log.
       '--node-ip=127.0.0.1',
-      // Simulated pods get loopback addresses: the operator's autoscaler polls a head's GCS at its pod IP, and a
-      // connection to a simulated head must be refused here rather than sent off the machine.
-      '--cidr=127.2.0.0/16',
+      // Addresses local to this host: a connection to a simulated pod is refused here (see simulated-pods.ts).
+      `--cidr=${simulatedPodCidr}`,
       `--node-port=${kwokPort}`,
       `--server-address=127.0.0.1:${kwokPort}`,
       // Logs/ClusterLogs as CRDs (not --config) so setPodLog works while kwok runs.

@@ -4,6 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,47 @@ describe('local control plane', () => {
       survivor && pods.some((p) => p.metadata.name === survivor.metadata.name),
       'the survivor is one of the first 3 pods',
     );
+  });
+
+  it("puts a kwok pod's address in its Service's EndpointSlice, and refuses connections to it on this host", async () => {
+    const ns = await tempNamespace(cluster, 'endpoints');
+    const labels = { app: 'gcs' };
+    const pod = await kube.json<{ metadata: { name: string } }>('POST', `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'head', labels },
+      spec: podSpec('head'),
+    });
+    await kube.json('POST', `/api/v1/namespaces/${ns}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'head' },
+      spec: { selector: labels, ports: [{ name: 'gcs', port: 6379 }] },
+    });
+    // A loopback pod IP is refused here: the slice would stay empty while the controller retries.
+    const ip = await eventually('a ready endpoint for the pod', async () => {
+      const slices = await kube.get<{
+        items: {
+          endpoints?: { addresses: string[]; conditions?: { ready?: boolean }; targetRef?: { name: string } }[];
+        }[];
+      }>(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dhead`);
+      const endpoint = slices.items
+        .flatMap((s) => s.endpoints ?? [])
+        .find((e) => e.targetRef?.name === pod.metadata.name && e.conditions?.ready);
+      return endpoint?.addresses[0];
+    });
+    assert.match(ip, /^10\.\d+\.\d+\.\d+$/);
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect({ host: ip, port: 6379, timeout: 5_000 });
+      const done = (what: string) => {
+        socket.destroy();
+        resolve(what);
+      };
+      socket.once('connect', () => done('connected'));
+      socket.once('timeout', () => done('no answer: sent off this host?'));
+      socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    });
+    assert.equal(outcome, 'ECONNREFUSED');
   });
 
   it('garbage-collects dependents when their owner is deleted', async () => {

@@ -63,7 +63,7 @@ describe('rayctl operator', () => {
         ['WorkersReady', 'True'],
       ],
     );
-    // kwok's heads run no Ray: the autoscaler says it waits for one (its poll is refused on loopback).
+    // kwok's heads run no Ray: the autoscaler says it waits for one (its poll is refused: their addresses are local).
     await eventually('the autoscaler waiting for a GCS', async () => {
       const conditions = (await getCluster('example-cluster')).status?.conditions ?? [];
       const autoscaler = conditions.find((c) => c.type === 'AutoscalerActive');

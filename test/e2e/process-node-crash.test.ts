@@ -1,5 +1,6 @@
 // Nothing of the process nodes survives a SIGKILLed harness: the reaper removes pod processes (daemons
-// included), namespaces, veths, the bridge, cgroups and the cluster's directory.
+// included), namespaces, veths, the bridge, cgroups, the cluster's directory, and the link (and so the route) that
+// made the simulated pods' addresses local.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ interface Made {
   dir: string;
   cgroup: string;
   bridge: string;
+  simulatedPodLink: string;
   marker: string;
 }
 
@@ -17,7 +19,7 @@ const processesNamed = (marker: string) =>
   spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
 const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name]).status === 0;
 
-it('a SIGKILLed harness leaves no pod process, namespace, veth, bridge, cgroup or directory', async () => {
+it('a SIGKILLed harness leaves no pod process, namespace, veth, bridge, route, cgroup or directory', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/support/crash-harness.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -31,6 +33,11 @@ it('a SIGKILLed harness leaves no pod process, namespace, veth, bridge, cgroup o
   assert.equal(processesNamed(made.marker).length, 2);
   assert.ok(existsSync(`/${made.marker}/scratch`), "the pod's mount point on the host");
   assert.ok(linkExists(made.bridge));
+  const simulatedPodRoutes = () =>
+    spawnSync('ip', ['-4', '-o', 'route', 'show', 'table', 'all', 'dev', made.simulatedPodLink], {
+      encoding: 'utf8',
+    }).stdout.trim();
+  assert.match(simulatedPodRoutes(), /^local 10\.\d+\.0\.0\/16 /, "the simulated pods' addresses are local");
   const veths = () =>
     spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' })
       .stdout.split('\n')
@@ -41,6 +48,8 @@ it('a SIGKILLed harness leaves no pod process, namespace, veth, bridge, cgroup o
   await eventually('the reaper to clean up', () => !existsSync(made.dir), 60_000);
   assert.deepEqual(processesNamed(made.marker), []);
   assert.equal(linkExists(made.bridge), false);
+  assert.equal(linkExists(made.simulatedPodLink), false);
+  assert.equal(simulatedPodRoutes(), '');
   assert.deepEqual(veths(), []);
   assert.equal(existsSync(made.cgroup), false);
   assert.equal(existsSync(`/${made.marker}`), false, "the pod's mount point is gone");

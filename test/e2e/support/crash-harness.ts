@@ -32,6 +32,12 @@ for (;;) {
   await sleep(200);
 }
 process.stdout.write(
-  JSON.stringify({ dir: state.dir, cgroup: state.podNetwork!.cgroup, bridge: state.podNetwork!.bridge, marker }) + '\n',
+  JSON.stringify({
+    dir: state.dir,
+    cgroup: state.podNetwork!.cgroup,
+    bridge: state.podNetwork!.bridge,
+    simulatedPodLink: state.simulatedPodLink!,
+    marker,
+  }) + '\n',
 );
 await sleep(1_000_000);
