@@ -26,8 +26,7 @@ export function simulatedPodLink(clusterId: string): string {
  */
 export async function claimSimulatedPodCidr(link: string): Promise<string> {
   await run('ip', ['link', 'add', link, 'type', 'bridge']);
-  const routes = await run('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
-  const used = new Set([...routes.matchAll(/\b10\.(\d+)\./g)].map((m) => Number(m[1])));
+  const used = secondOctetsRouted(await run('ip', ['-4', '-o', 'route', 'show', 'table', 'all']));
   const free = Array.from({ length: LAST_N - FIRST_N + 1 }, (_, i) => FIRST_N + i).filter((n) => !used.has(n));
   // Random, so clusters started at once rarely pick the same one; the loser of a race tries another.
   for (let attempt = 0; attempt < ATTEMPTS && free.length > 0; attempt++) {
@@ -41,4 +40,15 @@ export async function claimSimulatedPodCidr(link: string): Promise<string> {
     }
   }
   throw new Error(`no free /16 in 10.${FIRST_N}.0.0–10.${LAST_N}.255.255 for simulated pods: every one is routed`);
+}
+
+/** N of every 10.N.0.0/16 that a route of `ip -o route` output reaches into, wholly (10.0.0.0/8) or in part. */
+export function secondOctetsRouted(routes: string): Set<number> {
+  const used = new Set<number>();
+  for (const [, second, length] of routes.matchAll(/\b10\.(\d+)\.\d+\.\d+(?:\/(\d+))?/g)) {
+    const span = 2 ** Math.max(0, 16 - Math.max(8, Number(length ?? 32)));
+    const first = Number(second) - (Number(second) % span);
+    for (let n = first; n < first + span; n++) used.add(n);
+  }
+  return used;
 }
