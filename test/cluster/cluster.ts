@@ -234,14 +234,14 @@ async function nodesReady(admin: KubeHttp, names: string[]): Promise<boolean> {
 
 // --- processes owned by this Node process, killed on exit or signal ---
 
-/** The command that removes what the cluster left on the host (see process-node/reap.sh). */
+/** The command that removes what the cluster left on the host (see reap.sh). */
 function reapCommand(state: ClusterState): string[] {
   const { podNetwork, simulatedPodLink: link = '' } = state;
   if (!podNetwork && !link) return [];
   const [cgroup, bridge, nodesDir] = podNetwork
     ? [podNetwork.cgroup, podNetwork.bridge, join(state.dir, 'process-nodes')]
     : ['', '', ''];
-  return ['bash', join(clusterSourceDir, 'process-node', 'reap.sh'), cgroup, bridge, nodesDir, link];
+  return ['bash', join(clusterSourceDir, 'reap.sh'), cgroup, bridge, nodesDir, link];
 }
 
 const ownedClusters = new Map<string, ClusterState>();
