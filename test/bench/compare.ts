@@ -2,8 +2,8 @@
 // the same run on the same control plane. Run: npm run bench:compare [-- --quick] [--repeat N] [--json FILE]
 //   operators: 1×10, 100×10 (+ churn 10 → 20 → 5 workers), 1000×10 RayClusters × workers on kwok nodes: wall time
 //     until every pod is Running and Ready, operator CPU and peak RSS (/proc), API requests (audit log, one client
-//     certificate per contender), the control plane's CPU and how busy the machine was; the floor creates the same
-//     pods directly, 8 in flight.
+//     certificate per contender), the control plane's CPU and how busy the machine was; the floor creates the pods
+//     rayctl's operator makes directly, 8 in flight.
 //   commands: install/upgrade/rollback/uninstall and `list -A` against helm 3 and 4; --version/template against node.
 // Uses RAYCTL_TEST_CLUSTER when set (npm test's shared cluster), else starts its own control plane.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

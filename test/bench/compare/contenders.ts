@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { KubeHttp } from '../../cluster/kube-http.ts';
 import type { ClusterState } from '../../cluster/cluster.ts';
+import { buildPod, type Role } from '../../../src/operator/build.ts';
 import type { RayCluster } from '../../../src/operator/types.ts';
 import type { Identity } from './identity.ts';
 import { inParallel } from './measure.ts';
@@ -234,8 +235,22 @@ function floorClient(state: ClusterState, identity: Identity): KubeHttp {
   return new KubeHttp({ server: state.server, caFile: state.caFile, certFile: identity.cert, keyFile: identity.key });
 }
 
-function floorPod(name: string, cluster: string, spec: object): object {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { 'rayctl-bench/cluster': cluster } }, spec };
+/** Stands in for the head's uid in the floor's workers, which have no head to point at: a uid's length. */
+const NO_HEAD_UID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * One of the pods rayctl's operator makes for cluster `cluster` (buildPod: its Ray start command, environment, labels
+ * and annotation), so that each write and watch event of the floor's pods costs the control plane what an operator's
+ * does; a pod type's podConfig alone is ~2 KB smaller. Named, since the floor deletes by name; no owner, since no
+ * RayCluster exists.
+ */
+function floorPod(template: RayCluster, namespace: string, cluster: number, role: Role, name: string): object {
+  const named = { ...template, metadata: { ...template.metadata, name: `c${cluster}`, namespace } };
+  const podType = named.spec.podTypes.find((t) => t.name === (role === 'head' ? 'rayHeadType' : 'rayWorkerType'));
+  if (!podType) throw new Error(`rayctl template has no pod type for the ${role}`);
+  const { metadata, spec } = buildPod(named, podType, role, role === 'worker' ? NO_HEAD_UID : undefined);
+  const { generateName: _generated, ownerReferences: _owned, ...rest } = metadata;
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { ...rest, name }, spec };
 }
 
 /**
@@ -244,10 +259,12 @@ function floorPod(name: string, cluster: string, spec: object): object {
  */
 export function floor(state: ClusterState): Contender {
   const workersNow = new Map<string, number>(); // namespace → workers per cluster
-  const specs = rayctlPodSpecs();
-  const workerPods = (clusters: number, from: number, to: number) =>
+  const { cluster: template } = rayctlTemplate(1);
+  const workerPods = (namespace: string, clusters: number, from: number, to: number) =>
     Array.from({ length: clusters }, (_, c) =>
-      Array.from({ length: to - from }, (_, w) => floorPod(`c${c}-worker-${from + w}`, `c${c}`, specs.worker)),
+      Array.from({ length: to - from }, (_, w) =>
+        floorPod(template, namespace, c, 'worker', `c${c}-worker-${from + w}`),
+      ),
     ).flat();
   const asIdentity = async (identity: Identity, work: (client: KubeHttp) => Promise<void>) => {
     const client = floorClient(state, identity);
@@ -263,8 +280,8 @@ export function floor(state: ClusterState): Contender {
     start: (identity, logFile) =>
       spawnLogged(process.execPath, [nodeWatchFloor, identity.kubeconfig], identity.kubeconfig, logFile),
     create(_admin, identity, namespace, clusters, workers) {
-      const heads = Array.from({ length: clusters }, (_, c) => floorPod(`c${c}-head`, `c${c}`, specs.head));
-      const pods = [...heads, ...workerPods(clusters, 0, workers)];
+      const heads = Array.from({ length: clusters }, (_, c) => floorPod(template, namespace, c, 'head', `c${c}-head`));
+      const pods = [...heads, ...workerPods(namespace, clusters, 0, workers)];
       return async () => {
         await asIdentity(identity, (client) => createAll(client, `/api/v1/namespaces/${namespace}/pods`, pods));
         workersNow.set(namespace, workers);
@@ -277,8 +294,8 @@ export function floor(state: ClusterState): Contender {
         const now = workersNow.get(namespace) ?? 0;
         const path = `/api/v1/namespaces/${namespace}/pods`;
         await asIdentity(identity, async (client) => {
-          if (workers > now) await createAll(client, path, workerPods(clusters, now, workers));
-          const gone = workerPods(clusters, workers, now) as { metadata: { name: string } }[];
+          if (workers > now) await createAll(client, path, workerPods(namespace, clusters, now, workers));
+          const gone = workerPods(namespace, clusters, workers, now) as { metadata: { name: string } }[];
           await inParallel(
             gone.map((pod) => () => client.json('DELETE', `${path}/${pod.metadata.name}`)),
             IN_FLIGHT,
