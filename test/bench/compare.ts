@@ -4,6 +4,7 @@
 //     until every pod is Running and Ready, operator CPU and peak RSS (/proc), API requests (audit log, one client
 //     certificate per contender), the control plane's CPU and how busy the machine was; the floor creates the pods
 //     rayctl's operator makes directly, 8 in flight.
+//     --least-operator adds the least operator that makes those pods (compare/least-operator.ts).
 //   commands: install/upgrade/rollback/uninstall and `list -A` against helm 3 and 4; --version/template against node.
 // Uses RAYCTL_TEST_CLUSTER when set (npm test's shared cluster), else starts its own control plane.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import {
 } from '../cluster/cluster.ts';
 import type { KubeHttp } from '../cluster/kube-http.ts';
 import { cliTimings, type Samples, type Tool } from './compare/cli.ts';
-import { floor, kubeRay, rayctl, type Contender } from './compare/contenders.ts';
+import { floor, kubeRay, leastOperator, rayctl, type Contender } from './compare/contenders.ts';
 import { kubeRayBuild } from './compare/kuberay.ts';
 import { rotated } from './compare/measure.ts';
 import { cliMedians, cliRatios, operatorRatios, operatorRows, printReport } from './compare/report.ts';
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     'operator-repeat': { type: 'string' },
     json: { type: 'string' },
     skip: { type: 'string', default: '' },
+    'least-operator': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick;
@@ -98,6 +100,8 @@ async function onControlPlane(cluster: TestCluster, logDir: string, owned = fals
     ...(skipped.has('floor') ? [] : [floor(state)]),
     ...(skipped.has('kuberay') ? [] : [kubeRay(kubeRayBuild())]),
     ...(skipped.has('rayctl') ? [] : [rayctl]),
+    // Asked for only: it tells what any operator of rayctl's pods would cost (least-operator.ts), not a choice users have.
+    ...(flags['least-operator'] ? [leastOperator] : []),
   ];
   for (const contender of contenders) await contender.prepare(ctx.admin);
   return {

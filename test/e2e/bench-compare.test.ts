@@ -31,10 +31,14 @@ interface Results {
 
 /** The benchmark as a child process, on the shared cluster (only one control plane may run). */
 async function runQuickBenchmark(stateFile: string, json: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--json', json], {
-    cwd: repoRoot,
-    env: { ...process.env, RAYCTL_TEST_CLUSTER: stateFile },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--least-operator', '--json', json],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, RAYCTL_TEST_CLUSTER: stateFile },
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -44,7 +48,7 @@ async function runQuickBenchmark(stateFile: string, json: string): Promise<{ cod
 
 describe('bench:compare --quick', () => {
   it(
-    'measures the floor, KubeRay and rayctl on 1×10, and rayctl against helm 3 and node',
+    'measures the floor, KubeRay, rayctl and the least operator on 1×10, and rayctl against helm 3 and node',
     { timeout: 600_000 },
     async () => {
       const cluster = await testCluster();
@@ -54,7 +58,7 @@ describe('bench:compare --quick', () => {
       const results = JSON.parse(readFileSync(json, 'utf8')) as Results;
 
       const rows = results.operator.rows;
-      assert.deepEqual(rows.map((r) => r.contender).sort(), ['floor', 'kuberay', 'rayctl']);
+      assert.deepEqual(rows.map((r) => r.contender).sort(), ['floor', 'kuberay', 'least', 'rayctl']);
       for (const row of rows) {
         assert.ok(row.wallSeconds > 0, `${row.contender} wall`);
         assert.ok((row.requests ?? 0) > 0, `${row.contender} requests`);
@@ -77,6 +81,7 @@ describe('bench:compare --quick', () => {
           assert.ok((ms[operation]?.[contender] ?? 0) > 0, `${contender} ${operation}`);
       assert.ok(results.ratios.length > 0);
       assert.match(output, /rayctl\/KubeRay CPU/);
+      assert.match(output, /least operator\/floor wall/);
     },
   );
 });

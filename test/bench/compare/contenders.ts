@@ -16,6 +16,7 @@ export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.js', import.
 /** What the chart's operator Deployment runs (`npm run build` makes it). */
 const operatorBundle = fileURLToPath(new URL('../../../dist/operator.mjs', import.meta.url));
 const nodeWatchFloor = fileURLToPath(new URL('./node-watch-floor.mjs', import.meta.url));
+const leastOperatorFile = fileURLToPath(new URL('./least-operator.ts', import.meta.url));
 /** Like the operators' clients and bench:operator: creates with 8 requests in flight. */
 export const IN_FLIGHT = 8;
 const IMAGE = 'rayproject/ray:2.40.0';
@@ -24,7 +25,7 @@ const CONCURRENCY = 10;
 const QPS = 1000;
 const BURST = 2000;
 
-export type ContenderName = 'floor' | 'kuberay' | 'rayctl';
+export type ContenderName = 'floor' | 'kuberay' | 'rayctl' | 'least';
 
 export interface Contender {
   name: ContenderName;
@@ -152,6 +153,14 @@ export const rayctl: Contender = {
     const path = (i: number) => `/apis/cluster.ray.io/v1/namespaces/${namespace}/rayclusters/c${i}`;
     return () => patchAll(admin, path, clusters, patch);
   },
+};
+
+/** rayctl's RayClusters, run by the least operator that makes rayctl's pods (least-operator.ts) instead of rayctl's. */
+export const leastOperator: Contender = {
+  ...rayctl,
+  name: 'least',
+  start: (identity, logFile) =>
+    spawnLogged(process.execPath, ['--import', 'tsx', leastOperatorFile], identity.kubeconfig, logFile),
 };
 
 // --- KubeRay ---

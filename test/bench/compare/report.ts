@@ -64,7 +64,9 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
   return phases.flatMap((key) => {
     const [scenario, phase] = key.split('|') as [string, string];
     const name = phase === 'create' ? scenario : `${scenario} churn`;
-    const [rayctl, kuberay, floor] = ['rayctl', 'kuberay', 'floor'].map((c) => find(scenario, phase, c));
+    const [rayctl, kuberay, floor, least] = ['rayctl', 'kuberay', 'floor', 'least'].map((c) =>
+      find(scenario, phase, c),
+    );
     return [
       ...ratio(`${name}: rayctl/KubeRay wall`, rayctl?.wallSeconds, kuberay?.wallSeconds),
       ...ratio(`${name}: rayctl/KubeRay CPU`, rayctl?.cpuSeconds, kuberay?.cpuSeconds),
@@ -92,6 +94,11 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
         floor?.controlPlaneCpuSeconds,
       ),
       ...ratio(`${name}: KubeRay/floor requests`, kuberay?.requests, floor?.requests),
+      // --least-operator: how far from the floor any operator of these pods is, and rayctl from that operator.
+      ...ratio(`${name}: least operator/floor wall`, least?.wallSeconds, floor?.wallSeconds),
+      ...ratio(`${name}: rayctl/least operator wall`, rayctl?.wallSeconds, least?.wallSeconds),
+      ...ratio(`${name}: rayctl/least operator CPU`, rayctl?.cpuSeconds, least?.cpuSeconds),
+      ...ratio(`${name}: least operator/KubeRay CPU`, least?.cpuSeconds, kuberay?.cpuSeconds),
     ];
   });
 }
