@@ -100,7 +100,7 @@ async function onControlPlane(cluster: TestCluster, logDir: string, owned = fals
     ...(skipped.has('floor') ? [] : [floor(state)]),
     ...(skipped.has('kuberay') ? [] : [kubeRay(kubeRayBuild())]),
     ...(skipped.has('rayctl') ? [] : [rayctl]),
-    // Asked for only: it tells what any operator of rayctl's pods would cost (least-operator.ts), not a choice users have.
+    // Asked for only: what any operator of rayctl's pods would cost (least-operator.ts), not a choice users have.
     ...(flags['least-operator'] ? [leastOperator] : []),
   ];
   for (const contender of contenders) await contender.prepare(ctx.admin);

@@ -106,7 +106,7 @@ function rayctlTemplate(workers: number): { crd: object; cluster: RayCluster } {
   return { crd, cluster };
 }
 
-/** The pod template of each of rayctl's pod types: what the floor creates too, so all make the same pods. */
+/** The pod template of each of rayctl's pod types: what KubeRay's RayClusters are given, so both start from it. */
 export function rayctlPodSpecs(): { head: object; worker: object } {
   const { cluster } = rayctlTemplate(1);
   const spec = (name: string): object => {
