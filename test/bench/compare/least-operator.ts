@@ -55,8 +55,12 @@ function call<T>(method: string, path: string, body?: unknown, contentType = 'ap
 function watch<T>(path: string, onEvent: (type: string, object: T) => void): void {
   const stream = session.request({ ':method': 'GET', ':path': `${path}${path.includes('?') ? '&' : '?'}watch=1` });
   let partial = '';
+  let watching = false;
   stream.setEncoding('utf8');
+  // On a new control plane the RayCluster resource may not be served yet (404): asked again until it is.
+  stream.on('response', (headers) => (watching = headers[':status'] === 200));
   stream.on('data', (chunk: string) => {
+    if (!watching) return;
     const lines = (partial + chunk).split('\n');
     partial = lines.pop()!;
     for (const line of lines) {
@@ -65,7 +69,7 @@ function watch<T>(path: string, onEvent: (type: string, object: T) => void): voi
       onEvent(event.type, event.object);
     }
   });
-  stream.on('end', () => setTimeout(() => watch(path, onEvent), 100));
+  stream.on('end', () => setTimeout(() => watch(path, onEvent), watching ? 100 : 500));
 }
 
 /** Calls in flight over all clusters, at most IN_FLIGHT. */
