@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:http2';
 import { buildHeadService, buildPod, type Role } from '../../../src/operator/build.ts';
+import { isReady } from '../../../src/operator/desired.ts';
 import { CLUSTER_LABEL, NODE_TYPE_LABEL } from '../../../src/operator/labels.ts';
 import type { Pod, RayCluster } from '../../../src/operator/types.ts';
 
@@ -192,11 +193,8 @@ watch<Pod>(`/api/v1/pods?labelSelector=${CLUSTER_LABEL}`, (type, pod) => {
   if (!tracked) return;
   if (type === 'DELETED') tracked.pods.delete(name);
   else {
-    const ready =
-      pod.status?.phase === 'Running' &&
-      (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     const leaving = !!deletionTimestamp || !!tracked.pods.get(name)?.leaving;
-    tracked.pods.set(name, { role: labels?.[NODE_TYPE_LABEL] as Role, ready, leaving });
+    tracked.pods.set(name, { role: labels?.[NODE_TYPE_LABEL] as Role, ready: isReady(pod), leaving });
   }
   writeStatusIfDone(tracked);
 });
