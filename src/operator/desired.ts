@@ -126,17 +126,51 @@ export function currentHeadsOf(cluster: RayCluster, pods: readonly Pod[]): Pod[]
 }
 
 /**
+ * specProblem and the pod policy's verdict on a spec. Every reconcile of a cluster asks them of the same cached spec
+ * object (the cache keeps one per generation), so they are worked out once per spec object and policy, as launchHash
+ * is: a check that ran on every pod event was work the optimizing compiler also had to warm up for.
+ */
+function checkSpec(cluster: RayCluster, policy: PodPolicy): { problem: string | undefined; violations: string[] } {
+  const known = specChecks.get(cluster.spec);
+  if (known?.policy === policy) return known;
+  const problem = specProblem(cluster);
+  const violations = problem ? [] : cluster.spec.podTypes.flatMap((t) => podPolicyViolations(t, policy));
+  const checked = { policy, problem, violations };
+  specChecks.set(cluster.spec, checked);
+  return checked;
+}
+
+const specChecks = new WeakMap<
+  RayCluster['spec'],
+  { policy: PodPolicy; problem: string | undefined; violations: string[] }
+>();
+
+/** The head Service a cluster wants, and its ports as plan() compares them: once per spec object, as checkSpec. */
+function headServiceOf(cluster: RayCluster): { service: Service; ports: string } {
+  const { name, namespace, uid } = cluster.metadata;
+  const known = headServices.get(cluster.spec);
+  // One spec object may serve two clusters (a fixture of tests): the Service is named and owned by its own cluster.
+  if (known && known.name === name && known.namespace === namespace && known.uid === uid) return known;
+  const service = buildHeadService(cluster);
+  const built = { name, namespace, uid, service, ports: JSON.stringify(servicePorts(service)) };
+  headServices.set(cluster.spec, built);
+  return built;
+}
+
+const headServices = new WeakMap<
+  RayCluster['spec'],
+  { name: string; namespace: string | undefined; uid: string | undefined; service: Service; ports: string }
+>();
+
+/**
  * The reconcile as a pure function: level-triggered, so it only looks at what is, never at what happened.
  * Pods created but not yet cached count as present and deleted ones as gone, so a stale cache never makes a
  * second pod for one slot.
  */
 export function plan(observed: Observed): Plan {
   const { cluster } = observed;
-  const problem = specProblem(cluster);
+  const { problem, violations } = checkSpec(cluster, observed.podPolicy ?? DEFAULT_POD_POLICY);
   if (problem) return errorPlan(cluster, problem, [{ reason: 'InvalidSpec', message: problem, warning: true }]);
-  const violations = cluster.spec.podTypes.flatMap((t) =>
-    podPolicyViolations(t, observed.podPolicy ?? DEFAULT_POD_POLICY),
-  );
   if (violations.length > 0) return refused(observed, violations);
   const create: PodAction<NewPod>[] = [];
   const remove: PodAction[] = [];
@@ -252,9 +286,8 @@ export function plan(observed: Observed): Plan {
       });
   }
 
-  const service = buildHeadService(cluster);
-  const serviceChanged =
-    !observed.service || JSON.stringify(servicePorts(observed.service)) !== JSON.stringify(servicePorts(service));
+  const { service, ports } = headServiceOf(cluster);
+  const serviceChanged = !observed.service || JSON.stringify(servicePorts(observed.service)) !== ports;
   return {
     create,
     delete: remove,

@@ -412,6 +412,41 @@ describe('the reconcile plan', () => {
     );
     assert.deepEqual([result.create, result.delete], [[], []]);
   });
+
+  it('judges one spec object again under another pod policy', () => {
+    const cluster = rayCluster();
+    const head = cluster.spec.podTypes.find((t) => t.name === 'rayHeadType')!;
+    const spec = {
+      ...cluster.spec,
+      podTypes: [
+        { ...head, podConfig: { ...head.podConfig, spec: { ...head.podConfig.spec, hostNetwork: true } } },
+        ...cluster.spec.podTypes.filter((t) => t !== head),
+      ],
+    };
+    const hostNetwork = { ...cluster, spec };
+    const privileged = plan(observe(hostNetwork, [], { podPolicy: { level: 'privileged', serviceAccounts: [] } }));
+    assert.deepEqual(
+      privileged.create.map((c) => c.role),
+      ['head'],
+    );
+    const baseline = plan(observe(hostNetwork, [], { podPolicy: { level: 'baseline', serviceAccounts: [] } }));
+    assert.deepEqual(baseline.create, []);
+    assert.match(baseline.status.reason ?? '', /spec\.hostNetwork: host namespaces are not allowed/);
+  });
+
+  it("names and owns each cluster's head Service by that cluster, also when two share one spec object", () => {
+    const first = rayCluster();
+    const second = { ...first, metadata: { ...first.metadata, name: 'second', uid: 'second-uid' } };
+    for (const cluster of [first, second, first]) {
+      const { service } = plan(observe(cluster, [], { service: undefined }));
+      assert.equal(service?.metadata.name, `${cluster.metadata.name}-ray-head`);
+      const owners = service?.metadata.ownerReferences as { uid: string }[] | undefined;
+      assert.deepEqual(
+        owners?.map((o) => o.uid),
+        [cluster.metadata.uid],
+      );
+    }
+  });
 });
 
 describe('starting Ray without exec', () => {
