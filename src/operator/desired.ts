@@ -128,7 +128,7 @@ export function currentHeadsOf(cluster: RayCluster, pods: readonly Pod[]): Pod[]
 /**
  * specProblem and the pod policy's verdict on a spec. Every reconcile of a cluster asks them of the same cached spec
  * object (the cache keeps one per generation), so they are worked out once per spec object and policy, as launchHash
- * is: a check that ran on every pod event was work the optimizing compiler also had to warm up for.
+ * is.
  */
 function checkSpec(cluster: RayCluster, policy: PodPolicy): { problem: string | undefined; violations: string[] } {
   const known = specChecks.get(cluster.spec);
