@@ -488,6 +488,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<TestCluster
       // Batched, flushed within a second: requests never wait for the log, and a reader sees them soon.
       '--audit-log-mode=batch',
       '--audit-log-batch-max-wait=1s',
+      // Never rotated (by default at 100 MB, which one bench run's log passes): the request counts
+      // (test/bench/compare/identity.ts) read this one file.
+      '--audit-log-maxsize=0',
       `--cert-dir=${join(dir, 'kube-apiserver-certs')}`,
     ]);
     await waitFor(
