@@ -2,7 +2,7 @@
 // as its cluster, each in a child process with a small heap, so a bomb shows as a crash, not as a slow machine.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,9 @@ import { RAYCTL_BIN } from './support/run-rayctl.ts';
 const cluster = await testCluster();
 const client = adminFor(cluster);
 const ns = await tempNamespace(cluster, 'hostile');
-const cases = hostileCases(mkdtempSync(join(tmpdir(), 'rayctl-hostile-')), ns);
+const scratch = mkdtempSync(join(tmpdir(), 'rayctl-hostile-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const cases = hostileCases(scratch, ns);
 /** Far below the machine's memory: inputs that would expand without bound hit this first. */
 const HEAP_MB = 192;
 

@@ -2,10 +2,10 @@
 // as its log a file that this test writes (CRI format) from the output of the operator it runs in-process.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { eventually, testCluster, tempNamespace } from './support/cluster.ts';
 import { startOperator } from './support/operator.ts';
 import { adminFor, cleanupReleases, rayctlOn } from './support/releases.ts';
@@ -19,7 +19,9 @@ const ns = await tempNamespace(cluster, 'logs');
 cleanupReleases(cluster, () =>
   ['example-cluster', 'example-cluster2', 'ray-operator'].map((name) => ({ name, namespace: ns })),
 );
-const logFile = join(mkdtempSync(join(tmpdir(), 'rayctl-logs-')), 'operator.log');
+const scratch = mkdtempSync(join(tmpdir(), 'rayctl-logs-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const logFile = join(scratch, 'operator.log');
 const HOUR_AGO = new Date(Date.now() - 3_600_000).toISOString();
 
 const ok = async (args: string[]) => {
@@ -136,7 +138,7 @@ describe('rayctl logs --cluster', () => {
       // Past one rediscovery (5 s): rayctl has found the new pod before it has a log, and must keep going.
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       assert.equal(child.exitCode, null, `rayctl logs --follow exited: ${err}`);
-      const newLog = join(mkdtempSync(join(tmpdir(), 'rayctl-logs-')), 'operator.log');
+      const newLog = join(scratch, 'replacement.log');
       writeFileSync(newLog, cri(new Date().toISOString(), `example-cluster,${ns}:from the replacement pod`));
       await cluster.setPodLog(ns, replacement, newLog);
       await eventually('the line of the replacement pod', () =>
@@ -151,7 +153,7 @@ describe('rayctl logs --cluster', () => {
 
   it("--ray head shows the head pod's own log, prefixed with the pod", async () => {
     const head = await podOf('ray-cluster-name=example-cluster,ray-node-type=head');
-    const headLog = join(mkdtempSync(join(tmpdir(), 'rayctl-head-')), 'head.log');
+    const headLog = join(scratch, 'head.log');
     writeFileSync(headLog, cri(new Date().toISOString(), 'Ray runtime started.'));
     await cluster.setPodLog(ns, head, headLog);
     assert.equal(

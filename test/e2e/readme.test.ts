@@ -2,7 +2,7 @@
 // written, against the local control plane with an operator running, and must succeed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +27,7 @@ const headingOf = (index: number) => {
 const cluster = await testCluster();
 const client = adminFor(cluster);
 const shims = mkdtempSync(join(tmpdir(), 'rayctl-readme-'));
+after(() => rmSync(shims, { recursive: true, force: true }));
 writeFileSync(join(shims, 'rayctl'), `#!/bin/sh\nexec "${process.execPath}" "${RAYCTL_BIN}" "$@"\n`);
 chmodSync(join(shims, 'rayctl'), 0o755);
 const env = {

@@ -2,11 +2,11 @@
 // leaves the cluster as it was.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { encodeRelease } from '../../src/release/codec.ts';
 import { releaseRecord } from '../fixtures/release.ts';
@@ -22,6 +22,7 @@ cleanupReleases(cluster, () =>
   ['killed', 'termed', 'race', 'mine', 'other', 'victim'].map((name) => ({ name, namespace: ns })),
 );
 const scratch = mkdtempSync(join(tmpdir(), 'rayctl-safety-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 type HistoryRow = { revision: number; status: string; description: string };
 const history = async (name: string) =>

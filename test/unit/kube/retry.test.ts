@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -71,6 +71,7 @@ function flakyServer(handle: (req: IncomingMessage, res: ServerResponse, body: s
     server.on('listening', () => {
       const { port } = server.address() as { port: number };
       const dir = mkdtempSync(join(tmpdir(), 'rayctl-retry-'));
+      after(() => rmSync(dir, { recursive: true, force: true }));
       const kubeconfig = join(dir, 'config');
       writeFileSync(
         kubeconfig,
