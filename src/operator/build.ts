@@ -133,8 +133,43 @@ export function wrapCommand(
   return { command: ['/bin/bash', '-c', '--'], args: [script] };
 }
 
-/** A pod of `podType` for `cluster`, ready to create: labels, owner reference, start commands. */
+/**
+ * A pod of `podType` for `cluster`, ready to create: labels, owner reference, start commands. Pods of one type and
+ * role differ only in their head's uid, so the rest is built once per spec object (as launchHash) and shared: a pod
+ * made here is only ever sent, never changed.
+ */
 export function buildPod(cluster: RayCluster, podType: PodType, role: Role, headUid?: string): NewPod {
+  const pod = podOfType(cluster, podType, role);
+  if (!headUid) return pod;
+  const { metadata } = pod;
+  return {
+    ...pod,
+    metadata: { ...metadata, annotations: { ...metadata.annotations, [HEAD_UID_ANNOTATION]: headUid } },
+  };
+}
+
+function podOfType(cluster: RayCluster, podType: PodType, role: Role): NewPod {
+  const { spec, metadata } = cluster;
+  let memo = podsOfType.get(podType);
+  // One spec object may serve two clusters (a fixture of tests): a pod is named after and owned by its own cluster.
+  if (
+    memo?.spec !== spec ||
+    memo.name !== metadata.name ||
+    memo.namespace !== metadata.namespace ||
+    memo.uid !== metadata.uid
+  ) {
+    memo = { spec, name: metadata.name, namespace: metadata.namespace, uid: metadata.uid };
+    podsOfType.set(podType, memo);
+  }
+  return (memo[role] ??= newPod(cluster, podType, role));
+}
+
+const podsOfType = new WeakMap<
+  PodType,
+  { spec: RayCluster['spec']; name: string; namespace?: string; uid?: string; head?: NewPod; worker?: NewPod }
+>();
+
+function newPod(cluster: RayCluster, podType: PodType, role: Role): NewPod {
   const name = cluster.metadata.name;
   const config = podType.podConfig;
   const [first, ...rest] = config.spec.containers;
@@ -159,7 +194,7 @@ export function buildPod(cluster: RayCluster, podType: PodType, role: Role, head
         [LAUNCH_CONFIG_LABEL]: launchHash(cluster, podType, role),
         ...(role === 'head' ? { [COMPONENT_LABEL]: headComponent(name) } : {}),
       },
-      annotations: { ...annotations, ...(headUid ? { [HEAD_UID_ANNOTATION]: headUid } : {}) },
+      annotations,
       ownerReferences: [ownerReference(cluster)],
     },
     spec: { ...config.spec, containers: [container, ...rest] },

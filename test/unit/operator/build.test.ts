@@ -263,6 +263,52 @@ describe('workers wait for the head before starting Ray', () => {
   });
 });
 
+describe('pods built once per spec and shared', () => {
+  const workerType = (cluster: RayCluster) => cluster.spec.podTypes.find((t) => t.name === 'rayWorkerType')!;
+
+  it("each worker carries its own head's uid; the shared part is left as it was", () => {
+    const cluster = rayCluster();
+    const first = buildPod(cluster, workerType(cluster), 'worker', 'head-1');
+    const second = buildPod(cluster, workerType(cluster), 'worker', 'head-2');
+    const ownHead = (pod: NewPod) => pod.metadata.annotations?.['ray.rayctl.io/head-uid'];
+    assert.equal(ownHead(first), 'head-1');
+    assert.equal(ownHead(second), 'head-2');
+    assert.equal(ownHead(buildPod(cluster, workerType(cluster), 'worker')), undefined);
+    assert.equal(
+      ownHead(
+        buildPod(
+          cluster,
+          cluster.spec.podTypes.find((t) => t.name === cluster.spec.headPodType)!,
+          'head',
+        ),
+      ),
+      undefined,
+    );
+  });
+
+  it('a spec object shared by two clusters still gives each its own name, namespace and owner', () => {
+    const a = rayCluster();
+    const b: RayCluster = {
+      ...a,
+      metadata: { ...a.metadata, name: 'other', namespace: 'elsewhere', uid: 'other-uid' },
+    };
+    const [fromA, fromB, fromAAgain] = [a, b, a].map((c) => buildPod(c, workerType(c), 'worker', 'head-uid'));
+    assert.equal(fromA!.metadata.generateName, 'example-cluster-ray-worker-type-');
+    assert.deepEqual(fromAAgain, fromA);
+    assert.equal(fromB!.metadata.generateName, 'other-ray-worker-type-');
+    assert.equal(fromB!.metadata.namespace, 'elsewhere');
+    assert.equal(fromB!.metadata.ownerReferences?.[0]?.uid, 'other-uid');
+    assert.match(scriptOf(fromB!), /RAY_HEAD_IP=other-ray-head\.elsewhere\.svc/);
+  });
+
+  it('a new spec object (a new generation) gives pods of the new spec', () => {
+    const before = rayCluster();
+    const after = rayCluster({ podTypes: { rayWorkerType: { CPU: 2 } } });
+    assert.equal(overrideOf(buildPod(before, workerType(before), 'worker', 'h')), '{"CPU":1,"memory":1073741824}');
+    assert.equal(overrideOf(buildPod(after, workerType(after), 'worker', 'h')), '{"CPU":2,"memory":1073741824}');
+  });
+});
+
 describe('the composed script, run by bash with a stub `ray`', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rayctl-build-test-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
