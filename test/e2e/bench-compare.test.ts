@@ -36,7 +36,8 @@ async function runQuickBenchmark(stateFile: string, json: string): Promise<{ cod
     ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--least-operator', '--json', json],
     {
       cwd: repoRoot,
-      env: { ...process.env, RAYCTL_TEST_CLUSTER: stateFile },
+      // Its temporary files (the operators' logs, which a benchmark run keeps) go to the scratch dir, removed after.
+      env: { ...process.env, RAYCTL_TEST_CLUSTER: stateFile, TMPDIR: scratch },
     },
   );
   let output = '';
