@@ -13,6 +13,7 @@ import {
   OPERATOR_KEYS,
   USER_NODE_TYPE_LABEL,
 } from './labels.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { withoutReservedKeys } from './pod-policy.ts';
 import {
   RAYCLUSTER_API,
@@ -92,19 +93,9 @@ function computeLaunchHash(cluster: RayCluster, podType: PodType, role: Role): s
     rayResources: podType.rayResources ?? {},
     start: startScript(cluster, podType, role),
   };
-  return createHash('sha256').update(stableJson(defining)).digest('hex').slice(0, 16);
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
+  // Pods carry this hash: the text hashed must stay the same for the same content, across key orders and versions,
+  // or an operator upgrade would restart every pod.
+  return createHash('sha256').update(canonicalJson(defining)).digest('hex').slice(0, 16);
 }
 
 /** Quotes one word for bash. */

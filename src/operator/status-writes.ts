@@ -7,6 +7,7 @@
 // or observedGeneration is written at once: that is what `rayctl install --wait`, `kubectl wait` and scripts follow.
 // The way there (Updating) waits like any other change: a new cluster or a scale that settles within seconds is one
 // write, not two, and the pod creates that follow the start of it are reconciled again anyway.
+import { canonicalJson } from './canonical-json.ts';
 import type { RayClusterStatus } from './types.ts';
 
 /** A quiet cluster's status is written this long after it changed. */
@@ -90,19 +91,4 @@ export class StatusWrites {
     this.written.delete(key);
     this.pending.delete(key);
   }
-}
-
-/** JSON with object keys sorted: the API server returns a custom resource's keys sorted, rayctl builds them in its order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    const parts: string[] = [];
-    for (const key of keys) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
-    }
-    return `{${parts.join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -261,6 +261,25 @@ describe('workers wait for the head before starting Ray', () => {
     assert.notEqual(hashOf({ podTypes: { rayWorkerType: { memory: '2Gi' } } })['ray-launch-config'], base);
     assert.notEqual(hashOf({ podTypes: { rayWorkerType: { rayResources: { a: 1 } } } })['ray-launch-config'], base);
   });
+
+  it('the launch hash does not depend on key order, so a client that reorders the spec restarts no pod', () => {
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reversed)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([key, v]) => [key, reversed(v)]),
+            )
+          : value;
+    const cluster = rayCluster({ podTypes: { rayWorkerType: { rayResources: { b: 1, a: 2 } } } });
+    const type = cluster.spec.podTypes.find((t) => t.name === 'rayWorkerType')!;
+    const reorderedType = { ...type, podConfig: reversed(type.podConfig), rayResources: reversed(type.rayResources) };
+    const reordered = { ...cluster, spec: { ...cluster.spec, podTypes: [reorderedType] } } as RayCluster;
+    assert.notEqual(JSON.stringify(reorderedType), JSON.stringify(type), 'the keys are in another order');
+    assert.equal(launchHash(reordered, reorderedType as PodType, 'worker'), launchHash(cluster, type, 'worker'));
+  });
 });
 
 describe('pods built once per spec and shared', () => {

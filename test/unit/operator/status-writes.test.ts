@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, StatusWrites } from '../../../src/operator/status-writes.ts';
+import { StatusWrites } from '../../../src/operator/status-writes.ts';
 import type { RayClusterStatus } from '../../../src/operator/types.ts';
 
 const ready = (n: number): RayClusterStatus => ({ phase: 'Updating', observedGeneration: 1, readyWorkers: n });
@@ -91,9 +91,5 @@ describe('status writes', () => {
     assert.deepEqual(writes.unwritten(), []);
     writes.forget('uid');
     assert.equal(writes.lastWritten('uid'), undefined);
-  });
-
-  it('canonical JSON sorts keys at every depth and leaves arrays in order', () => {
-    assert.equal(canonicalJson({ b: [{ y: 1, x: 2 }], a: undefined, c: 'z' }), '{"b":[{"x":2,"y":1}],"c":"z"}');
   });
 });
