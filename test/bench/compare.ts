@@ -142,7 +142,7 @@ async function operatorScenarios(cluster: TestCluster, onResults: (results: Meas
           });
           for (const m of results)
             log(
-              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s${m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : ''}, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s, ${m.requests} requests, control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)}), machine ${Math.round(m.machineBusy * 100)}% busy`,
+              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s${m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : ''}, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s${m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(2)} s)`}, ${m.requests} requests, control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)}), machine ${Math.round(m.machineBusy * 100)}% busy`,
             );
           onResults(results);
         }

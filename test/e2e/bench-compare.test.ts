@@ -17,6 +17,7 @@ interface Row {
   contender: string;
   wallSeconds: number;
   cpuSeconds: number | null;
+  mainThreadCpuSeconds: number | null;
   idleRssMb: number | null;
   peakRssMb: number | null;
   requests: number | null;
@@ -71,6 +72,10 @@ describe('bench:compare --quick', () => {
         assert.ok((row.peakRssMb ?? 0) >= (row.idleRssMb ?? 0), `${row.contender} peak RSS`);
         if (row.contender === 'floor') continue; // receiving 11 pods' events may take less than a clock tick
         assert.ok((row.cpuSeconds ?? 0) > 0, `${row.contender} CPU`);
+        // The main thread's share: none of the whole, or all of it, but no more (one clock tick for the kernel's
+        // rounding of each thread's time).
+        const main = row.mainThreadCpuSeconds ?? -1;
+        assert.ok(main >= 0 && main <= row.cpuSeconds! + 0.01, `${row.contender} main thread CPU ${main}`);
         assert.ok((row.peakRssMb ?? 0) > 0, `${row.contender} RSS`);
       }
 

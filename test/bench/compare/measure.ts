@@ -5,7 +5,18 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux Node runs on
 
 /** utime + stime of a running process, in seconds (fields 14 and 15 of /proc/<pid>/stat). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return ticksToSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * The same for the process's main thread alone (its task whose id is the pid). For Node, the rest of the process's
+ * CPU is V8's helper threads: optimising compiles and garbage collection.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return ticksToSeconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+function ticksToSeconds(stat: string): number {
   // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;

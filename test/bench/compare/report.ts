@@ -11,6 +11,7 @@ export interface OperatorRow {
   runs: number;
   wallSeconds: number;
   cpuSeconds: number | null;
+  mainThreadCpuSeconds: number | null;
   controlPlaneCpuSeconds: number;
   machineBusy: number;
   idleRssMb: number | null;
@@ -44,6 +45,7 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       runs: group.length,
       wallSeconds: median(group.map((m) => m.wallSeconds)),
       cpuSeconds: medianOrNull(group.map((m) => m.cpuSeconds)),
+      mainThreadCpuSeconds: medianOrNull(group.map((m) => m.mainThreadCpuSeconds)),
       controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
       machineBusy: median(group.map((m) => m.machineBusy)),
       idleRssMb: medianOrNull(group.map((m) => m.idleRssMb)),

@@ -9,7 +9,7 @@ import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { tailOf } from '../../cluster/processes.ts';
 import type { Contender, ContenderName, Send } from './contenders.ts';
 import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
-import { cpuSeconds, cpuSecondsByName, machineTicks, residentMb } from './measure.ts';
+import { cpuSeconds, cpuSecondsByName, machineTicks, mainThreadCpuSeconds, residentMb } from './measure.ts';
 import { PodWatcher } from './pods.ts';
 
 export interface Scenario {
@@ -32,6 +32,11 @@ export interface Measurement {
   stepSeconds: number[];
   /** The operator's utime + stime during the phase; null for the floor, which has no operator. */
   cpuSeconds: number | null;
+  /**
+   * Of that, the operator's main thread's. For the Node operators the rest is V8's compiler and garbage collector
+   * threads; KubeRay's Go code runs on any of its threads, so there it says little.
+   */
+  mainThreadCpuSeconds: number | null;
   /**
    * CPU seconds of the control plane's own processes (API server, etcd, controller manager, scheduler, kwok) during
    * the phase: the work the contender's requests and objects cause there.
@@ -153,6 +158,7 @@ interface PhaseRun {
 async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: number, act: Send][]) {
   const pid = run.operator?.pid;
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const mainBefore = pid ? mainThreadCpuSeconds(pid) : 0;
   const controlPlaneBefore = cpuSecondsByName(ctx.state.processes);
   const machineBefore = machineTicks();
   const fromMs = Date.now();
@@ -169,6 +175,9 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     stepSeconds.push((finished - stepStarted) / 1000);
   }
   const toMs = Date.now();
+  // The thread before the process, as the process before the thread at the start: the thread's share cannot come out
+  // larger than the whole.
+  const mainThreadCpu = pid ? mainThreadCpuSeconds(pid) - mainBefore : null;
   const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
   const controlPlaneAfter = cpuSecondsByName(ctx.state.processes);
   const controlPlaneCpuByProcess = Object.fromEntries(
@@ -191,6 +200,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     wallSeconds: (finished - started) / 1000,
     stepSeconds,
     cpuSeconds: cpu,
+    mainThreadCpuSeconds: mainThreadCpu,
     controlPlaneCpuSeconds: controlPlaneCpu,
     controlPlaneCpuByProcess,
     machineBusy,
