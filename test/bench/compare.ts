@@ -79,6 +79,19 @@ const byProcess = (seconds: Record<string, number>) =>
     .map(([name, s]) => `${name} ${s.toFixed(1)}`)
     .join(', ');
 
+/** One phase's numbers, logged as the run goes. */
+function phaseLine(m: Measurement): string {
+  const steps = m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : '';
+  const mainThread = m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(2)} s)`;
+  return [
+    `${m.phase}: ${m.wallSeconds.toFixed(1)} s${steps}`,
+    `CPU ${m.cpuSeconds === null ? 'n/a' : `${m.cpuSeconds.toFixed(2)} s${mainThread}`}`,
+    `${m.requests} requests`,
+    `control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)})`,
+    `machine ${Math.round(m.machineBusy * 100)}% busy`,
+  ].join(', ');
+}
+
 function log(line: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
@@ -140,10 +153,7 @@ async function operatorScenarios(cluster: TestCluster, onResults: (results: Meas
             failures.push(`${scenario.id} ${name}: ${error.message}`);
             return [];
           });
-          for (const m of results)
-            log(
-              `  ${m.phase}: ${m.wallSeconds.toFixed(1)} s${m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : ''}, CPU ${m.cpuSeconds?.toFixed(2) ?? 'n/a'} s${m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(2)} s)`}, ${m.requests} requests, control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)}), machine ${Math.round(m.machineBusy * 100)}% busy`,
-            );
+          for (const m of results) log(`  ${phaseLine(m)}`);
           onResults(results);
         }
   } finally {
