@@ -30,7 +30,7 @@ export interface Measurement {
   wallSeconds: number;
   /** Wall time of each step of the phase (churn: one per scale), which adds up to wallSeconds. */
   stepSeconds: number[];
-  /** The operator's utime + stime during the phase; null for the floor, which has no operator. */
+  /** The contender's process's utime + stime during the phase (for the floor, the process that holds its watches). */
   cpuSeconds: number | null;
   /**
    * Of that, the operator's main thread's. For the Node operators the rest is V8's compiler and garbage collector
@@ -175,8 +175,8 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     stepSeconds.push((finished - stepStarted) / 1000);
   }
   const toMs = Date.now();
-  // The thread before the process, as the process before the thread at the start: the thread's share cannot come out
-  // larger than the whole.
+  // Read in the start's opposite order (there the process, then the thread; here the thread, then the process), so
+  // the thread's share cannot come out larger than the whole.
   const mainThreadCpu = pid ? mainThreadCpuSeconds(pid) - mainBefore : null;
   const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
   const controlPlaneAfter = cpuSecondsByName(ctx.state.processes);
