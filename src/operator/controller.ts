@@ -1,7 +1,7 @@
 import type { KubeClient } from '../kube/client.ts';
 import { EventApi, PodApi, RayClusterApi, ServiceApi } from './api.ts';
 import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
-import { currentHeadsOf, isEnded, plan, type Autoscaling, type Plan } from './desired.ts';
+import { currentHeadsOf, isEnded, isReady, plan, type Autoscaling, type Plan } from './desired.ts';
 import { Expectations } from './expectations.ts';
 import { apiListWatch, Informer, type ChangeType } from './informer.ts';
 import {
@@ -17,9 +17,9 @@ import type { Logger, OperatorLog } from './log.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { PodPolicy } from './pod-policy.ts';
 import { WorkQueue } from './queue.ts';
-import { alreadyLeft, podChanged, slimCluster, slimPod, slimService } from './slim.ts';
+import { alreadyLeft, podChanged, podProgressed, slimCluster, slimPod, slimService } from './slim.ts';
 import { inSlowStartBatches } from './slow-start.ts';
-import { StatusWrites } from './status-writes.ts';
+import { STATUS_QUIET_MS, StatusWrites } from './status-writes.ts';
 import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
 export interface ControllerOptions {
@@ -61,8 +61,8 @@ export class RayController {
   private readonly lastStatus = new Map<string, RayClusterStatus>();
   /** When each cluster's status is written: bursts of pod changes become one write. Keyed by uid. */
   private readonly statusWrites = new StatusWrites();
-  /** A reconcile due for a status write that had to wait, per cluster key. */
-  private readonly statusTimers = new Map<string, NodeJS.Timeout>();
+  /** A reconcile due later, per cluster key: for a status write that had to wait, or for pods' progress. */
+  private readonly laterTimers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   /** The resourceVersion of this replica's last status write, per uid: its own watch event needs no reconcile. */
   private readonly ownWrites = new Map<string, string>();
   /**
@@ -146,8 +146,8 @@ export class RayController {
    */
   async stop(flush = false): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    for (const timer of this.statusTimers.values()) clearTimeout(timer);
-    this.statusTimers.clear();
+    for (const { timer } of this.laterTimers.values()) clearTimeout(timer);
+    this.laterTimers.clear();
     this.queue.shutDown();
     await Promise.all([...this.inFlight, this.autoscaler?.stop()]);
     if (flush) await this.flushStatus();
@@ -172,6 +172,11 @@ export class RayController {
     return this.pods
       .byIndex(Informer.key(namespace, name))
       .filter((p) => (p.metadata.ownerReferences ?? []).some((o) => o.controller && o.uid === uid));
+  }
+
+  /** Whether every pod the cache holds for a cluster `key`, but those leaving or ended, is Running and Ready. */
+  private allPodsReady(key: string): boolean {
+    return this.pods.byIndex(key).every((p) => p.metadata.deletionTimestamp !== undefined || isEnded(p) || isReady(p));
   }
 
   /** The cluster's head Service as the cache shows it, or as this replica created it while the cache catches up. */
@@ -252,6 +257,13 @@ export class RayController {
     // was already leaving, as it goes.
     if (type === 'modified' && old && !podChanged(old, pod)) return;
     if (alreadyLeft(type, old, pod, deleting)) return;
+    // A pod that started or became Ready changes only the status, and a changing cluster's status waits until it has
+    // been quiet for STATUS_QUIET_MS: its pods' progress over that time is one reconcile, not one each. The event that
+    // may make the cluster Running is reconciled at once, for those who wait for that phase.
+    if (cluster && type === 'modified' && old && podProgressed(old, pod) && !this.allPodsReady(cluster)) {
+      this.reconcileLater(cluster, STATUS_QUIET_MS);
+      return;
+    }
     this.enqueueOwner(pod);
   }
 
@@ -441,7 +453,7 @@ export class RayController {
     this.lastStatus.set(uid, status);
     const decision = this.statusWrites.offer(uid, status, cluster.status);
     if (!decision.write) {
-      if (decision.retryInMs !== undefined) this.statusDue(key, decision.retryInMs);
+      if (decision.retryInMs !== undefined) this.reconcileLater(key, decision.retryInMs);
       return;
     }
     const before = this.statusWrites.lastWritten(uid) ?? cluster.status;
@@ -459,15 +471,18 @@ export class RayController {
     if (resourceVersion) this.ownWrites.set(uid, resourceVersion);
   }
 
-  /** Reconciles `key` again in `delayMs`, when its waiting status is due (one timer per cluster). */
-  private statusDue(key: string, delayMs: number): void {
-    if (this.statusTimers.has(key)) return; // due no later than this one: the due time only moves later
+  /** Reconciles `key` in `delayMs` at the latest: one timer per cluster, kept when it is due sooner. */
+  private reconcileLater(key: string, delayMs: number): void {
+    const dueAt = performance.now() + delayMs;
+    const set = this.laterTimers.get(key);
+    if (set && set.dueAt <= dueAt) return;
+    if (set) clearTimeout(set.timer);
     const timer = setTimeout(() => {
-      this.statusTimers.delete(key);
+      this.laterTimers.delete(key);
       this.queue.add(key);
     }, delayMs);
     timer.unref();
-    this.statusTimers.set(key, timer);
+    this.laterTimers.set(key, { timer, dueAt });
   }
 
   /** Writes every status still waiting (on a clean stop, while still the leader): nothing computed is lost. */

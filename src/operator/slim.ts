@@ -55,6 +55,20 @@ export function podChanged(a: Pod, b: Pod): boolean {
 }
 
 /**
+ * Whether a slim pod's change (one podChanged found) is only progress: it started (Pending → Running, its IP given)
+ * or became Ready, and nothing else a reconcile reads changed. It moves the cluster's status, not what a plan does.
+ */
+export function podProgressed(old: Pod, pod: Pod): boolean {
+  const was = old.status;
+  const is = pod.status;
+  if (is?.phase !== 'Running' || (was?.phase !== undefined && was.phase !== 'Pending' && was.phase !== 'Running'))
+    return false;
+  if (was?.conditions?.[0]?.status === 'True' && is.conditions?.[0]?.status !== 'True') return false;
+  if (was?.podIP !== undefined && was.podIP !== is.podIP) return false;
+  return !podChanged(old, { metadata: pod.metadata, ...(was ? { status: was } : {}) });
+}
+
+/**
  * Whether a pod event changes nothing a plan reads because the pod had already left every plan (desired.ts leaves out
  * terminating pods and those this operator deleted) and stays out: it is now terminating, or gone. A pod being
  * deleted sends two or three events after the plan that deleted it; none needs a reconcile.

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HEAD_UID_ANNOTATION } from '../../../src/operator/labels.ts';
-import { alreadyLeft, podChanged, slimCluster, slimPod, slimService } from '../../../src/operator/slim.ts';
+import {
+  alreadyLeft,
+  podChanged,
+  podProgressed,
+  slimCluster,
+  slimPod,
+  slimService,
+} from '../../../src/operator/slim.ts';
 import type { Pod, RayCluster, Service } from '../../../src/operator/types.ts';
 
 const pod = {
@@ -77,6 +84,41 @@ describe('slim cache objects', () => {
       spec: { headPodType: 'h', podTypes: [] },
     } as unknown as RayCluster;
     assert.deepEqual(slimCluster(cluster).metadata, { name: 'c', uid: 'c1' });
+  });
+});
+
+describe('a pod that only progressed', () => {
+  /** The slim pod `pod` with its status replaced. */
+  const withStatus = (status: Pod['status']): Pod => ({ ...slimPod(pod), status });
+  const ready = (value: string) => [{ type: 'Ready', status: value }];
+  const pending = withStatus({ phase: 'Pending', conditions: ready('False') });
+  const started = withStatus({ phase: 'Running', podIP: '10.0.0.5', conditions: ready('False') });
+  const serving = withStatus({ phase: 'Running', podIP: '10.0.0.5', conditions: ready('True') });
+
+  it('started, became Ready, or both at once: progress', () => {
+    assert.equal(podProgressed(pending, started), true);
+    assert.equal(podProgressed(started, serving), true);
+    assert.equal(podProgressed(pending, serving), true);
+    assert.equal(podProgressed(withStatus(undefined), serving), true);
+  });
+
+  it('lost readiness, ended, or did not start: not progress', () => {
+    assert.equal(podProgressed(serving, started), false);
+    assert.equal(podProgressed(serving, withStatus({ phase: 'Failed', podIP: '10.0.0.5' })), false);
+    assert.equal(podProgressed(started, withStatus({ phase: 'Succeeded', podIP: '10.0.0.5' })), false);
+    assert.equal(podProgressed(withStatus({ phase: 'Failed' }), serving), false);
+    assert.equal(podProgressed(withStatus({ phase: 'Unknown' }), serving), false);
+    assert.equal(podProgressed(pending, withStatus({ phase: 'Pending', conditions: ready('True') })), false);
+  });
+
+  it('a new IP, or a change besides the status at the same time: not progress', () => {
+    assert.equal(podProgressed(started, { ...serving, status: { ...serving.status, podIP: '10.0.0.6' } }), false);
+    const terminating = { ...serving, metadata: { ...serving.metadata, deletionTimestamp: '2026-01-01T00:01:00Z' } };
+    assert.equal(podProgressed(started, terminating), false);
+    const orphaned = { ...serving, metadata: { ...serving.metadata, ownerReferences: [] } };
+    assert.equal(podProgressed(started, orphaned), false);
+    const replaced = { ...serving, metadata: { ...serving.metadata, uid: 'u2' } };
+    assert.equal(podProgressed(started, replaced), false);
   });
 });
 
