@@ -12,7 +12,7 @@ import type { Release } from '../../../src/release/model.ts';
 import { storedChart } from '../../../src/release/chart-record.ts';
 import { loadBuiltinChart } from '../../../src/chart/load.ts';
 import { rayctlBin } from './contenders.ts';
-import { inParallel, rotated } from './measure.ts';
+import { contenderEnv, inParallel, rotated } from './measure.ts';
 import { deleteNamespace } from './scenarios.ts';
 
 export type Tool = 'rayctl' | 'helm3' | 'helm4';
@@ -33,7 +33,7 @@ export interface CliOptions {
 function run(command: string, args: string[], kubeconfig: string): { ms: number; stderr: string } {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, {
-    env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+    env: contenderEnv(kubeconfig),
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

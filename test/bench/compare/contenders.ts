@@ -10,7 +10,7 @@ import type { ClusterState } from '../../cluster/cluster.ts';
 import { buildPod, type Role } from '../../../src/operator/build.ts';
 import type { RayCluster } from '../../../src/operator/types.ts';
 import type { Identity } from './identity.ts';
-import { inParallel } from './measure.ts';
+import { contenderEnv, inParallel } from './measure.ts';
 
 export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.js', import.meta.url));
 /** What the chart's operator Deployment runs (`npm run build` makes it). */
@@ -53,7 +53,7 @@ function spawnLogged(command: string, args: string[], kubeconfig: string, logFil
   const fd = openSync(logFile, 'a');
   try {
     return spawn(command, args, {
-      env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+      env: contenderEnv(kubeconfig),
       stdio: ['ignore', fd, fd],
     });
   } finally {

@@ -1,4 +1,5 @@
-// What the comparison measures about a process and a set of numbers: CPU time and peak memory from /proc, medians.
+// What the comparison measures about a process and a set of numbers: CPU time and peak memory from /proc, medians;
+// and the environment every contender runs in.
 import { readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux Node runs on
@@ -56,6 +57,17 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The environment of every timed process: ours, with the contender's kubeconfig, without colours, and without
+ * NODE_EXTRA_CA_CERTS. A machine may set that for a proxy of its own (this one does: the whole system bundle, 144
+ * certificates). Node then reads and parses the file as it starts, whether or not a call needs it, which helm and
+ * KubeRay, given the kubeconfig's CA, do not. No contender's call here goes anywhere but the API server.
+ */
+export function contenderEnv(kubeconfig: string): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _machineProxyCas, ...env } = process.env;
+  return { ...env, KUBECONFIG: kubeconfig, NO_COLOR: '1' };
 }
 
 /** The contenders in a different order each repetition, so none always runs first on a cold cache. */
