@@ -14,6 +14,7 @@ import {
   type TestCluster,
 } from '../cluster/cluster.ts';
 import { equivalentHelmChart } from './helm-chart.ts';
+import { contenderEnv, median } from './compare/measure.ts';
 import { releaseSecret, seededRelease } from '../fixtures/release.ts';
 import { storedChart } from '../../src/release/chart-record.ts';
 import { loadBuiltinChart } from '../../src/chart/load.ts';
@@ -26,7 +27,7 @@ const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
 const cluster: TestCluster = process.env.RAYCTL_TEST_CLUSTER
   ? attachCluster(process.env.RAYCTL_TEST_CLUSTER)
   : await startCluster({ processNodes: 0 });
-const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, NO_COLOR: '1' };
+const env = contenderEnv(cluster.kubeconfig);
 const helm = join(cluster.binDir, 'helm3');
 
 function run(command: string, args: string[]): number {
@@ -37,10 +38,6 @@ function run(command: string, args: string[]): number {
   return ms;
 }
 const rayctl = (...args: string[]) => run(process.execPath, [bin, ...args]);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 function lifecycleTimes(): void {
   const ns = `bench-${Date.now().toString(36)}`;
