@@ -4,6 +4,7 @@
 import type { KubeResponse } from '../kube/http2.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
+import { MANAGED_FIELDS } from './informer.ts';
 import { rayClusterPath } from './labels.ts';
 import type { NewPod, Pod, RayCluster, RayClusterStatus, Service } from './types.ts';
 
@@ -15,13 +16,34 @@ const leases = (namespace: string, name?: string) =>
 /**
  * For writes whose answer is read for its metadata at most: the API server sends the object back without spec and
  * status (a pod's create or delete answer shrinks by more than half), which is bytes to read and JSON to parse saved on
- * every pod the operator makes. Plain JSON from a server that cannot.
+ * every pod the operator makes. Plain JSON from a server that cannot. Read without managedFields (parseWrittenMeta).
  */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const METADATA_ONLY = {
+  accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+  parse: parseWrittenMeta,
+};
 
 /** What the API server answers a write with when asked for METADATA_ONLY. */
 export interface WrittenMeta {
   metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+/**
+ * An answer to a write, parsed up to its metadata's managedFields. They are most of what is left of a pod's answer
+ * (a few hundred bytes of name, uid and labels against kilobytes of field paths), and no caller reads them or anything
+ * after them: the API server writes metadata right after kind and apiVersion, and managedFields as its last field.
+ * So the text up to the first `,"managedFields":[` (which no string holds: its quotes would be escaped), closed with
+ * `}}`, is the object with metadata's other fields. Any other layout is parsed whole.
+ */
+export function parseWrittenMeta(json: string): unknown {
+  const managed = json.indexOf(MANAGED_FIELDS);
+  if (managed >= 0)
+    try {
+      return JSON.parse(`${json.slice(0, managed)}}}`);
+    } catch {
+      // Not the layout described above.
+    }
+  return JSON.parse(json);
 }
 
 /** Undefined for a 404, so callers write `if (!x)` instead of try/catch. */
@@ -52,7 +74,7 @@ export class PodApi {
       'POST',
       pods(namespace),
       { verb: 'create', resource: 'pods', namespace },
-      { body: pod, accept: METADATA_ONLY },
+      { body: pod, ...METADATA_ONLY },
     );
   }
 
@@ -65,7 +87,7 @@ export class PodApi {
         { verb: 'delete', resource: 'pods', namespace, name },
         {
           body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}) },
-          accept: METADATA_ONLY,
+          ...METADATA_ONLY,
         },
       ),
     );
@@ -134,7 +156,7 @@ export class EventApi {
           lastTimestamp: now,
           count: 1,
         },
-        accept: METADATA_ONLY,
+        ...METADATA_ONLY,
       },
     );
   }
@@ -233,7 +255,7 @@ export class RayClusterApi {
       {
         body: [{ op: 'add', path: '/status', value: status }],
         contentType: 'application/json-patch+json',
-        accept: METADATA_ONLY,
+        ...METADATA_ONLY,
       },
     );
     return written?.metadata.resourceVersion;

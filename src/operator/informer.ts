@@ -237,7 +237,7 @@ export class Informer<T extends Meta> {
 type WatchEvent<T> = { type: string; object: T & { code?: number; message?: string } };
 
 /** Where an object's managedFields start in the API server's JSON, and what follows metadata's end. */
-const MANAGED_FIELDS = ',"managedFields":[';
+export const MANAGED_FIELDS = ',"managedFields":[';
 const METADATA_END = ']},"spec":{';
 /** Where an object's spec starts, and where it ends: right before its status. */
 const SPEC = ',"spec":{';
