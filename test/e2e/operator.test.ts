@@ -264,6 +264,22 @@ describe('rayctl operator', () => {
     assert.equal(restored.spec.ports[0]!.port, 6379);
   });
 
+  it('makes a deleted head Service again, and the status gives its new address', async () => {
+    const servicePath = `/api/v1/namespaces/${ns}/services/example-cluster2-ray-head`;
+    type Address = { metadata: { uid: string }; spec: { clusterIP: string } };
+    const old = await client.get<Address>(servicePath);
+    assert.equal((await getCluster('example-cluster2')).status?.serviceIP, old.spec.clusterIP);
+    await client.request('DELETE', servicePath);
+    const made = await eventually('the head Service made again', async () => {
+      const service = await client.get<Address>(servicePath).catch(() => undefined);
+      return service && service.metadata.uid !== old.metadata.uid ? service : undefined;
+    });
+    // The pass that made it computed the status before the create: the address comes with a later pass.
+    await eventually('the status naming the new address', async () =>
+      (await getCluster('example-cluster2')).status?.serviceIP === made.spec.clusterIP ? true : undefined,
+    );
+  });
+
   it('uninstall removes every pod and the Service (owner references, no finalizer)', async () => {
     await ok(['uninstall', 'example-cluster', 'example-cluster2', '--wait']);
     await eventually(
