@@ -252,7 +252,12 @@ export class KubeClient {
       // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
       const tls = agentTlsOptions(options as Record<string, unknown>);
       // DISABLE_HTTP2 turns it off, as it does for kubectl and every client-go program (a proxy that mangles it).
-      if (!process.env.DISABLE_HTTP2) this.http2 ??= new Http2Connection(url, tls);
+      if (!process.env.DISABLE_HTTP2)
+        this.http2 ??= new Http2Connection(
+          url,
+          tls,
+          this.debug ? (line) => process.stderr.write(`${line}\n`) : undefined,
+        );
       if (this.http2 && !this.http2.unsupported) {
         const headers = options.headers as OutgoingHttpHeaders;
         const response = await this.http2

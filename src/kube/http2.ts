@@ -7,6 +7,7 @@ import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { DirectTrust } from './direct-trust.ts';
 
 /**
  * How much a stream and the whole connection may receive unread, as Go's HTTP/2 client allows (4 MB and 1 GB).
@@ -33,12 +34,18 @@ export class Http2Connection {
   private session: Promise<ClientHttp2Session | undefined> | undefined;
   /** Streams open on the session: while there are any it keeps the process alive, and idle it does not. */
   private open = 0;
+  /** Checks the server's certificate without Node's root store (direct-trust.ts) until it refuses one. */
+  private directTrust: DirectTrust | undefined;
 
   constructor(
     private readonly origin: URL,
     /** Certificates and verification, as the kubeconfig gives them; the same for every call. */
     private readonly tls: ConnectionOptions,
-  ) {}
+    /** Where `--debug` lines go. */
+    private readonly debug?: (line: string) => void,
+  ) {
+    this.directTrust = DirectTrust.from(tls);
+  }
 
   /**
    * Sends one request as a stream; undefined, without sending anything, when the server does not speak HTTP/2.
@@ -92,6 +99,7 @@ export class Http2Connection {
 
   private connect(): Promise<ClientHttp2Session | undefined> {
     const host = this.origin.hostname.replace(/^\[|\]$/g, '');
+    const direct = this.directTrust;
     return new Promise((resolve, reject) => {
       const socket = tlsConnect({
         ...this.tls,
@@ -100,10 +108,26 @@ export class Http2Connection {
         // SNI takes a name, not an address; the certificate is checked against the host either way.
         ...(this.tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}),
         ALPNProtocols: ['h2', 'http/1.1'],
+        ...direct?.connectOptions(),
       });
       socket.once('error', reject);
       socket.once('secureConnect', () => {
         socket.off('error', reject);
+        if (direct) {
+          // Nothing has been sent yet: a certificate refused here is checked by OpenSSL on a second connection.
+          const refusal = direct.refusal(socket.getPeerX509Certificate(), this.tls.servername ?? host);
+          this.debug?.(
+            refusal === undefined
+              ? "tls: the server's certificate is signed by the kubeconfig's CA (checked without Node's root store)"
+              : `tls: ${refusal}; connecting again for OpenSSL to check it`,
+          );
+          if (refusal !== undefined) {
+            socket.destroy();
+            this.directTrust = undefined;
+            resolve(this.connect());
+            return;
+          }
+        }
         if (socket.alpnProtocol !== 'h2') {
           socket.destroy();
           this.unsupported = true;
