@@ -25,9 +25,11 @@ const heartbeatLease = (release: { name: string; namespace: string }, spec?: Lea
 });
 
 /**
- * One change to a release, from its pending-* revision to its final status. While it runs, a Lease heartbeat tells
- * `--recover` that a live process owns the pending revision; SIGINT/SIGTERM mark the revision failed before exit,
- * so a killed command never leaves a release that looks in progress when nothing is running.
+ * One change to a release, from its pending-* revision to its final status. `--recover` takes a pending revision
+ * younger than a lease as in progress; a change that runs longer renews a Lease heartbeat every RENEW_MS, which
+ * says its process is alive. Most commands end before the first renewal and make no Lease calls at all.
+ * SIGINT/SIGTERM mark the revision failed before exit, so a killed command never leaves a release that looks in
+ * progress when nothing is running.
  */
 export class PendingOperation {
   private stopHeartbeat: () => void = () => {};
@@ -52,12 +54,13 @@ export class PendingOperation {
     );
     process.on('SIGINT', operation.onSignal);
     process.on('SIGTERM', operation.onSignal);
-    // The first renewal need not hold up the work: --recover waits out a whole lease anyway.
-    operation.heartbeatStarted = operation.startHeartbeat();
+    operation.startHeartbeat();
     return operation;
   }
 
-  private heartbeatStarted: Promise<void> = Promise.resolve();
+  /** The last renewal, awaited before the Lease is deleted so that none lands after the delete. */
+  private renewal: Promise<void> = Promise.resolve();
+  private leaseWritten = false;
 
   get release(): Release {
     return this.stored.release;
@@ -79,10 +82,10 @@ export class PendingOperation {
   private async end(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
-    await this.heartbeatStarted;
     this.stopHeartbeat();
+    await this.renewal;
     // Best effort: a lease left behind only makes --recover wait out its duration.
-    await this.ctx.objects.delete(heartbeatLease(this.stored.release)).catch(() => undefined);
+    if (this.leaseWritten) await this.ctx.objects.delete(heartbeatLease(this.stored.release)).catch(() => undefined);
   }
 
   private async interrupted(signal: NodeJS.Signals): Promise<void> {
@@ -95,41 +98,55 @@ export class PendingOperation {
     }
   }
 
-  private async startHeartbeat(): Promise<void> {
+  private startHeartbeat(): void {
     const identity = `${hostname()}/${process.pid}`;
-    const renew = () =>
-      this.ctx.objects.apply(
-        heartbeatLease(this.stored.release, {
-          holderIdentity: identity,
-          leaseDurationSeconds: LEASE_SECONDS,
-          renewTime: microTime(this.ctx.now()),
-        }),
-        { fieldManager: FIELD_MANAGER, force: true },
-      );
-    try {
-      await renew();
-    } catch (err) {
-      this.ctx.progress.warn(
-        `no heartbeat lease (${(err as Error).message}); --recover cannot tell whether this command is alive`,
-      );
-      return;
-    }
-    const timer = setInterval(() => void renew().catch(() => undefined), RENEW_MS);
+    const renew = async () => {
+      try {
+        await this.ctx.objects.apply(
+          heartbeatLease(this.stored.release, {
+            holderIdentity: identity,
+            leaseDurationSeconds: LEASE_SECONDS,
+            renewTime: microTime(this.ctx.now()),
+          }),
+          { fieldManager: FIELD_MANAGER, force: true },
+        );
+        this.leaseWritten = true;
+      } catch (err) {
+        // A Lease that cannot be written once (no right to Leases, say) is not tried again.
+        if (this.leaseWritten) return;
+        this.stopHeartbeat();
+        this.ctx.progress.warn(
+          `no heartbeat lease (${(err as Error).message}); --recover cannot tell whether this command is alive`,
+        );
+      }
+    };
+    const timer = setInterval(() => {
+      this.renewal = renew();
+    }, RENEW_MS);
     timer.unref();
     this.stopHeartbeat = () => clearInterval(timer);
   }
 }
 
-/** Refuses `--recover` while the process that wrote the pending revision still renews its lease. */
+/**
+ * Refuses `--recover` while the process that wrote the pending revision may be alive: it still renews its lease, or
+ * the revision is younger than a lease (its writer renews first RENEW_MS after writing it).
+ */
 export async function assertNoLiveOperation(ctx: ReleaseContext, release: Release): Promise<void> {
   const lease = (await ctx.objects.get(heartbeatLease(release)))?.spec as LeaseSpec | undefined;
-  if (!lease) return;
-  const renewed = Date.parse(lease.renewTime ?? '');
-  const ageSeconds = (ctx.now().getTime() - renewed) / 1000;
-  if (Number.isFinite(ageSeconds) && ageSeconds < (lease.leaseDurationSeconds ?? LEASE_SECONDS)) {
+  const now = ctx.now().getTime();
+  const renewedAgo = (now - Date.parse(lease?.renewTime ?? '')) / 1000;
+  if (Number.isFinite(renewedAgo) && renewedAgo < (lease?.leaseDurationSeconds ?? LEASE_SECONDS)) {
     throw new UserError(
-      `revision ${release.version} of "${release.name}" is still being worked on by rayctl ${lease.holderIdentity ?? '(unknown)'} (heartbeat ${Math.max(0, Math.round(ageSeconds))} s ago)`,
+      `revision ${release.version} of "${release.name}" is still being worked on by rayctl ${lease?.holderIdentity ?? '(unknown)'} (heartbeat ${Math.max(0, Math.round(renewedAgo))} s ago)`,
       'wait for that command to finish; --recover is for operations whose process is gone',
+    );
+  }
+  const writtenAgo = (now - Date.parse(release.info.last_deployed)) / 1000;
+  if (Number.isFinite(writtenAgo) && writtenAgo < LEASE_SECONDS) {
+    throw new UserError(
+      `revision ${release.version} of "${release.name}" was written ${Math.max(0, Math.round(writtenAgo))} s ago and may still be in progress`,
+      `a command that runs longer than ${RENEW_MS / 1000} s says so with a heartbeat; try --recover again in ${Math.ceil(LEASE_SECONDS - writtenAgo)} s`,
     );
   }
 }

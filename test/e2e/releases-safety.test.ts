@@ -55,6 +55,16 @@ async function startHangingInstall(name: string) {
 describe('interrupted and concurrent operations', () => {
   it('SIGKILL mid-install leaves pending-install, which blocks upgrades until --recover, refused while the writer may live', async () => {
     const { child, exited } = await startHangingInstall('killed');
+    // A change that lasts renews a heartbeat Lease, the first 5 s after writing its pending revision.
+    await eventually(
+      'the heartbeat lease of "killed"',
+      () =>
+        client.get(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/rayctl.release.killed`).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+    );
     child.kill('SIGKILL');
     await exited;
 

@@ -199,6 +199,13 @@ describe('upgrade', () => {
       kind: 'Lease',
       metadata: { name: 'rayctl.release.c1', namespace: NS },
     });
+    // No heartbeat, but the revision is younger than a lease: its writer renews only 5 s in, so it may be alive.
+    await assert.rejects(
+      upgrade(ctx, upgradeRequest({ upscalingSpeed: 4 }, { recover: true })),
+      /revision 2 of "c1" was written \d+ s ago and may still be in progress/,
+    );
+    const written = Date.parse(first!.release.info.last_deployed);
+    ctx.now = () => new Date(written + 16_000);
     const recovered = await upgrade(ctx, upgradeRequest({ upscalingSpeed: 4 }, { recover: true }));
     assert.equal(recovered.version, 3);
     assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'superseded', 2: 'failed', 3: 'deployed' });
@@ -366,5 +373,17 @@ describe('concurrent writers', () => {
     const [read] = await ctx.store.history('c1', NS);
     await ctx.store.update(read!, { ...read!.release, info: { ...read!.release.info, description: 'changed' } });
     await assert.rejects(ctx.store.update(read!, read!.release), ReleaseConflictError);
+  });
+});
+
+describe('the heartbeat of a running change', () => {
+  const leaseCalls = (ctx: ReturnType<typeof memoryContext>) =>
+    ctx.cluster.calls.filter((c) => c.kind === 'Lease').map((c) => `${c.verb} ${c.name}`);
+
+  test('a change that ends before the first renewal makes no Lease calls', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest());
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 3 }));
+    assert.deepEqual(leaseCalls(ctx), []);
   });
 });
