@@ -12,6 +12,7 @@ import standalone from 'ajv/dist/standalone/index.js';
 import { build, type BuildOptions, type Metafile, type OnLoadResult, type Plugin } from 'esbuild';
 import Handlebars from 'handlebars';
 import { OPERATOR_BUNDLE, OPERATOR_BUNDLE_GZ } from '../chart/chart.ts';
+import { writeCodeCaches } from './code-cache.ts';
 import { AJV_OPTIONS, compileOptions } from '../chart/compile.ts';
 import { builtinFiles, loadChart } from '../chart/load.ts';
 import { chartCrds } from '../chart/documents.ts';
@@ -180,6 +181,30 @@ const REQUIRE_BANNER = {
   js: "import{createRequire as __rayctlRequire}from'node:module';const require=__rayctlRequire(import.meta.url);",
 };
 
+/**
+ * The parameters of the function a command's bundle is (src/cli/run-bundle.ts calls it): the bundle's URL stands in
+ * for `import.meta.url`, and the rare libraries' chunks load through the launcher's import(), since a script run by
+ * node:vm may not call import() itself in Node 20 (not without --experimental-vm-modules).
+ */
+const BUNDLE_URL = '__rayctlBundleUrl';
+/** As long as `import`, so replacing one with the other keeps the source map's columns. */
+const CHUNK_IMPORT = '$chunk';
+
+/** A command bundle's `import("./../chunks/…")` calls, made through CHUNK_IMPORT; each one esbuild left, exactly. */
+function importChunksThroughLauncher(text: string, metafile: Metafile): string {
+  const dynamicImports = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports.filter((imported) => imported.kind === 'dynamic-import' && imported.external),
+  );
+  let replaced = text;
+  for (const path of new Set(dynamicImports.map((imported) => imported.path))) {
+    if (!path.startsWith('./../chunks/')) throw new Error(`a command bundle imports ${path} dynamically`);
+    const call = `import(${JSON.stringify(path)})`;
+    if (!replaced.includes(call)) throw new Error(`a command bundle lacks the call ${call}`);
+    replaced = replaced.replaceAll(call, `${CHUNK_IMPORT}(${JSON.stringify(path)})`);
+  }
+  return replaced;
+}
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
 // The operator alone, one self-contained file the chart ships in a ConfigMap (ADR 0006). client-node stays out:
@@ -244,7 +269,8 @@ const chunked = await build({
   metafile: true,
 });
 
-// The launcher, which bin/rayctl.js starts: command-line.ts alone, so picking a bundle loads nothing else.
+// The launcher, which bin/rayctl.js starts: command-line.ts and run-bundle.ts alone, so picking and starting a bundle
+// loads nothing else.
 const launcher = await build({
   ...CLI_OPTIONS,
   entryPoints: { launch: 'src/cli/launch.ts' },
@@ -254,16 +280,26 @@ const launcher = await build({
   metafile: true,
 });
 const launcherInputs = Object.keys(launcher.metafile.inputs);
-if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line)\.ts$/.test(input)))
-  throw new Error(`the launcher pulled in more than command-line.ts: ${launcherInputs.join(', ')}`);
+if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line|run-bundle)\.ts$/.test(input)))
+  throw new Error(`the launcher pulled in more than command-line.ts and run-bundle.ts: ${launcherInputs.join(', ')}`);
 
 // A bundle of its own for each command but those that need them all (completion's __complete): one file, the same
-// code as the chunked build with the other commands left out.
+// code as the chunked build with the other commands left out. It is not an ES module but one function, which
+// src/cli/run-bundle.ts runs through node:vm with a V8 code cache (Node 20 caches no ES module).
+const cachedBundles: string[] = [];
 for (const command of COMMAND_NAMES.filter((c) => !c.needsAllCommands)) {
   const { metafile } = await build({
     ...CLI_OPTIONS,
     entryPoints: { [command.name]: 'src/cli/entry.ts' },
     outdir: 'dist/commands',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    define: { ...CLI_OPTIONS.define, 'import.meta.url': BUNDLE_URL },
+    // Evaluated by node:vm, the script's value is the function; required (--debug, for source maps), its export.
+    banner: {
+      js: `(typeof module=="object"?f=>module.exports=f:f=>f)(function(require,${BUNDLE_URL},${CHUNK_IMPORT}){`,
+    },
+    footer: { js: '})' },
     sourcemap: 'linked',
     // The maps name src/ for --debug's stack traces; the sources themselves are in the chunked build's maps.
     sourcesContent: false,
@@ -278,4 +314,9 @@ for (const command of COMMAND_NAMES.filter((c) => !c.needsAllCommands)) {
   });
   if (!(`src/cli/commands/${command.name}.ts` in metafile.inputs))
     throw new Error(`the bundle of "${command.name}" lacks src/cli/commands/${command.name}.ts`);
+  const file = join(root, 'dist', 'commands', `${command.name}.cjs`);
+  writeFileSync(file, importChunksThroughLauncher(readFileSync(file, 'utf8'), metafile));
+  // `rayctl operator` runs for days, so its start-up hardly counts, and its cache would be the largest (1.9 MB).
+  if (command.name !== 'operator') cachedBundles.push(file);
 }
+writeCodeCaches(cachedBundles);

@@ -105,12 +105,13 @@ export function commandNamed(word: string | undefined): CommandName | undefined 
 }
 
 /**
- * The bundle in dist/ that runs a command line, without its `.mjs`: `version` for a bare `--version` (no commander);
- * the named command's own bundle, one file (Node spends ~0.3 ms on each module it loads, and in the chunked build a
- * command loads 20–40 chunks); or `rayctl`, the chunked build of every command, for help, typos and completion.
+ * The file in dist/ that runs a command line: `version.mjs` for a bare `--version` (no commander); the named
+ * command's own bundle, one file (Node spends ~0.3 ms on each module it loads, and in the chunked build a command
+ * loads 20–40 chunks), a script that the launcher runs with its V8 code cache (`commands/NAME.cjs`); or `rayctl.mjs`,
+ * the chunked build of every command, for help, typos and completion.
  */
 export function bundleFor(argv: readonly string[]): string {
-  if (argv.length === 1 && argv[0] === '--version') return 'version';
+  if (argv.length === 1 && argv[0] === '--version') return 'version.mjs';
   const command = commandNamed(commandWord(argv));
-  return command && !command.needsAllCommands ? `commands/${command.name}` : 'rayctl';
+  return command && !command.needsAllCommands ? `commands/${command.name}.cjs` : 'rayctl.mjs';
 }

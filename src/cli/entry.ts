@@ -7,4 +7,7 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: a command's own bundle is a script (src/build/bundle.ts), where there is none.
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -28,26 +28,26 @@ describe('the command word of a command line', () => {
 
 describe('the bundle a command line runs', () => {
   it("is the named command's own bundle, found past root options and by alias", () => {
-    assert.equal(bundleFor(['template', 'x']), 'commands/template');
-    assert.equal(bundleFor(['-n', 'ray', 'install', 'x', '--cluster-only']), 'commands/install');
-    assert.equal(bundleFor(['ls', '-A']), 'commands/list');
-    assert.equal(bundleFor(['--kubeconfig', 'k', 'delete', 'r']), 'commands/uninstall');
-    assert.equal(bundleFor(['operator']), 'commands/operator');
-    assert.equal(bundleFor(['install', '--help']), 'commands/install');
+    assert.equal(bundleFor(['template', 'x']), 'commands/template.cjs');
+    assert.equal(bundleFor(['-n', 'ray', 'install', 'x', '--cluster-only']), 'commands/install.cjs');
+    assert.equal(bundleFor(['ls', '-A']), 'commands/list.cjs');
+    assert.equal(bundleFor(['--kubeconfig', 'k', 'delete', 'r']), 'commands/uninstall.cjs');
+    assert.equal(bundleFor(['operator']), 'commands/operator.cjs');
+    assert.equal(bundleFor(['install', '--help']), 'commands/install.cjs');
   });
 
   it('is the small version entry for a bare --version only', () => {
-    assert.equal(bundleFor(['--version']), 'version');
-    assert.equal(bundleFor(['--debug', '--version']), 'rayctl');
-    assert.equal(bundleFor(['version']), 'commands/version');
+    assert.equal(bundleFor(['--version']), 'version.mjs');
+    assert.equal(bundleFor(['--debug', '--version']), 'rayctl.mjs');
+    assert.equal(bundleFor(['version']), 'commands/version.cjs');
   });
 
   it('is the build of every command for help, a typo, completion and no command at all', () => {
-    assert.equal(bundleFor([]), 'rayctl');
-    assert.equal(bundleFor(['--help']), 'rayctl');
-    assert.equal(bundleFor(['help', 'install']), 'rayctl');
-    assert.equal(bundleFor(['instal', 'x']), 'rayctl');
-    assert.equal(bundleFor(['__complete', 'install', '']), 'rayctl');
-    assert.equal(bundleFor(['-n', 'template']), 'rayctl', '"template" is the namespace here');
+    assert.equal(bundleFor([]), 'rayctl.mjs');
+    assert.equal(bundleFor(['--help']), 'rayctl.mjs');
+    assert.equal(bundleFor(['help', 'install']), 'rayctl.mjs');
+    assert.equal(bundleFor(['instal', 'x']), 'rayctl.mjs');
+    assert.equal(bundleFor(['__complete', 'install', '']), 'rayctl.mjs');
+    assert.equal(bundleFor(['-n', 'template']), 'rayctl.mjs', '"template" is the namespace here');
   });
 });
