@@ -15,7 +15,7 @@ COPY --from=build /src/bin ./bin
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/templates ./templates
 COPY --from=build /src/values ./values
-RUN ln -s /opt/rayctl/bin/rayctl.js /usr/local/bin/rayctl
+RUN ln -s /opt/rayctl/bin/rayctl.cjs /usr/local/bin/rayctl
 # The chart runs it as user 1000 with a read-only root filesystem.
 USER 1000:1000
 ENTRYPOINT ["rayctl"]

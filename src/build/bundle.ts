@@ -187,6 +187,8 @@ const REQUIRE_BANNER = {
  * node:vm may not call import() itself in Node 20 (not without --experimental-vm-modules).
  */
 const BUNDLE_URL = '__rayctlBundleUrl';
+/** The launcher's `import.meta.url`, which CommonJS lacks. */
+const LAUNCHER_URL = '__rayctlLauncherUrl';
 /** As long as `import`, so replacing one with the other keeps the source map's columns. */
 const CHUNK_IMPORT = '$chunk';
 
@@ -260,7 +262,7 @@ const builtinChart = builtinChartPlugin();
 // (below) load the rare libraries' chunks from it.
 const chunked = await build({
   ...CLI_OPTIONS,
-  entryPoints: { rayctl: 'src/cli/entry.ts', version: 'src/cli/version-entry.ts' },
+  entryPoints: { rayctl: 'src/cli/entry.ts' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
@@ -269,19 +271,22 @@ const chunked = await build({
   metafile: true,
 });
 
-// The launcher, which bin/rayctl.js starts: command-line.ts and run-bundle.ts alone, so picking and starting a bundle
-// loads nothing else.
+// The launcher, which bin/rayctl.cjs starts: command-line.ts, run-bundle.ts and the version alone, so picking and
+// starting a bundle loads nothing else. CommonJS, like the command bundles: starting through ES modules costs Node's
+// ESM loader ~10 ms.
 const launcher = await build({
   ...CLI_OPTIONS,
   entryPoints: { launch: 'src/cli/launch.ts' },
   outdir: 'dist',
-  // Nothing in it calls require(), so it goes without the banner that provides one.
-  banner: {},
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { ...CLI_OPTIONS.define, 'import.meta.url': LAUNCHER_URL },
+  banner: { js: `"use strict";const ${LAUNCHER_URL}=require("node:url").pathToFileURL(__filename).href;` },
   metafile: true,
 });
 const launcherInputs = Object.keys(launcher.metafile.inputs);
-if (launcherInputs.some((input) => !/^src\/cli\/(launch|command-line|run-bundle)\.ts$/.test(input)))
-  throw new Error(`the launcher pulled in more than command-line.ts and run-bundle.ts: ${launcherInputs.join(', ')}`);
+if (launcherInputs.some((input) => !/^src\/(cli\/(launch|command-line|run-bundle)|version)\.ts$/.test(input)))
+  throw new Error(`the launcher pulled in more than it should: ${launcherInputs.join(', ')}`);
 
 // A bundle of its own for each command but those that need them all (completion's __complete): one file, the same
 // code as the chunked build with the other commands left out. It is not an ES module but one function, which

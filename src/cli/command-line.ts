@@ -104,14 +104,20 @@ export function commandNamed(word: string | undefined): CommandName | undefined 
   return word === undefined ? undefined : COMMAND_NAMES.find((c) => c.name === word || c.aliases.includes(word));
 }
 
-/**
- * The file in dist/ that runs a command line: `version.mjs` for a bare `--version` (no commander); the named
- * command's own bundle, one file (Node spends ~0.3 ms on each module it loads, and in the chunked build a command
- * loads 20–40 chunks), a script that the launcher runs with its V8 code cache (`commands/NAME.cjs`); or `rayctl.mjs`,
- * the chunked build of every command, for help, typos and completion.
- */
-export function bundleFor(argv: readonly string[]): string {
-  if (argv.length === 1 && argv[0] === '--version') return 'version.mjs';
+/** How the launcher (src/cli/launch.ts) runs a command line. */
+export type Launch =
+  /** A bare `--version`, which scripts run often: the launcher prints it, without commander. */
+  | { kind: 'version' }
+  /**
+   * The named command's own bundle, one file (dist/commands/NAME.cjs): Node spends ~0.3 ms on each module it loads,
+   * and in the chunked build a command loads 20–40 chunks.
+   */
+  | { kind: 'command'; name: string }
+  /** The chunked build of every command (dist/rayctl.mjs), for help, typos, completion and no command at all. */
+  | { kind: 'every-command' };
+
+export function launchFor(argv: readonly string[]): Launch {
+  if (argv.length === 1 && argv[0] === '--version') return { kind: 'version' };
   const command = commandNamed(commandWord(argv));
-  return command && !command.needsAllCommands ? `commands/${command.name}.cjs` : 'rayctl.mjs';
+  return command && !command.needsAllCommands ? { kind: 'command', name: command.name } : { kind: 'every-command' };
 }

@@ -14,7 +14,7 @@ import { alive, rayHttp, rayNodes } from '../e2e/support/ray.ts';
 import { processNodeValuesFile, scaleFromZeroValuesFile } from '../e2e/support/process-nodes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = `${root}bin/rayctl.js`;
+const bin = `${root}bin/rayctl.cjs`;
 const CLUSTERS = 100;
 const POLL_PERIODS = ['0', '10s', '5s', '1s'];
 const WINDOW_S = 30;

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const RUNS = 20;
-const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/rayctl.cjs', import.meta.url));
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import { adminClient, clusterState, startCluster, stopCluster } from '../cluster/cluster.ts';
 import type { RayCluster } from '../../src/operator/types.ts';
 
-const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/rayctl.cjs', import.meta.url));
 const SCENARIOS: [clusters: number, workers: number][] = [
   [10, 10],
   [100, 10],

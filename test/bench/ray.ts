@@ -11,7 +11,7 @@ import { cgroupPids } from '../cluster/process-node/host.ts';
 import { alive, rayNodes } from '../e2e/support/ray.ts';
 import { processNodeValuesFile } from '../e2e/support/process-nodes.ts';
 
-const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/rayctl.cjs', import.meta.url));
 const cluster = await startCluster({ nodes: 1, processNodes: 2 });
 const state = clusterState(cluster);
 const client = adminClient(state);

@@ -22,7 +22,7 @@ import { loadBuiltinChart } from '../../src/chart/load.ts';
 const RUNS = 5;
 const RELEASES = 200;
 const REVISIONS = 10;
-const bin = fileURLToPath(new URL('../../bin/rayctl.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/rayctl.cjs', import.meta.url));
 
 const cluster: TestCluster = process.env.RAYCTL_TEST_CLUSTER
   ? attachCluster(process.env.RAYCTL_TEST_CLUSTER)

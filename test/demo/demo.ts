@@ -13,7 +13,7 @@ import { rayVenvDir } from '../cluster/paths.ts';
 import { alive, rayHttp, rayNodes, withRayClient } from '../e2e/support/ray.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'rayctl.js');
+const bin = join(root, 'bin', 'rayctl.cjs');
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[22m` : text);
 
 function section(title: string): void {

@@ -47,7 +47,7 @@ describe('completion from the cluster', () => {
     assert.equal(await complete(['--kube-context', 'no-such-context', '-n', ns, 'status', '']), ':4\n');
   });
 
-  it('bash: the completion script offers the release (rayctl as installed: bin/rayctl.js)', () => {
+  it('bash: the completion script offers the release (rayctl as installed: bin/rayctl.cjs)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rayctl-completion-e2e-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'rayctl'), `#!/bin/sh\nexec "${process.execPath}" "${RAYCTL_BIN}" "$@"\n`);

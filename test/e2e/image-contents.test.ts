@@ -16,7 +16,7 @@ const image = mkdtempSync(join(tmpdir(), 'rayctl-image-'));
 after(() => rmSync(image, { recursive: true, force: true }));
 for (const path of copied) cpSync(join(root, path), join(image, path), { recursive: true });
 const rayctl = (...args: string[]) =>
-  spawnSync(process.execPath, [join(image, 'bin', 'rayctl.js'), ...args], { encoding: 'utf8', cwd: tmpdir() });
+  spawnSync(process.execPath, [join(image, 'bin', 'rayctl.cjs'), ...args], { encoding: 'utf8', cwd: tmpdir() });
 
 describe('the operator image contents', () => {
   it('copy the bundle and the chart, not node_modules', () => {

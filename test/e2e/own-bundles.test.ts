@@ -29,7 +29,7 @@ function node(args: readonly string[]): Run {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** As users run it: bin/rayctl.js, whose launcher picks the command's own bundle. */
+/** As users run it: bin/rayctl.cjs, whose launcher picks the command's own bundle. */
 const rayctl = (args: readonly string[]): Run => node([RAYCTL_BIN, ...args]);
 /** The chunked build of every command. */
 const everyCommand = (args: readonly string[]): Run => node([`${dist}rayctl.mjs`, ...args]);
@@ -96,7 +96,7 @@ describe("a command's own bundle", () => {
       cpSync(join(packageRoot, part), join(copy, part), { recursive: true });
     rmSync(codeCacheFile(join(copy, 'dist', 'commands', 'version.cjs')));
     const cached = bytecode(RAYCTL_BIN);
-    const compiled = bytecode(join(copy, 'bin', 'rayctl.js'));
+    const compiled = bytecode(join(copy, 'bin', 'rayctl.cjs'));
     assert.ok(cached > compiled * 1.5, `${cached} bytes of bytecode from the cache, ${compiled} compiled at start-up`);
   });
 

@@ -12,7 +12,7 @@ import type { RayCluster } from '../../../src/operator/types.ts';
 import type { Identity } from './identity.ts';
 import { contenderEnv, inParallel } from './measure.ts';
 
-export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.js', import.meta.url));
+export const rayctlBin = fileURLToPath(new URL('../../../bin/rayctl.cjs', import.meta.url));
 /** What the chart's operator Deployment runs (`npm run build` makes it). */
 const operatorBundle = fileURLToPath(new URL('../../../dist/operator.mjs', import.meta.url));
 const nodeWatchFloor = fileURLToPath(new URL('./node-watch-floor.mjs', import.meta.url));

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const RAYCTL_BIN = fileURLToPath(new URL('../../../bin/rayctl.js', import.meta.url));
+export const RAYCTL_BIN = fileURLToPath(new URL('../../../bin/rayctl.cjs', import.meta.url));
 
 export interface RunResult {
   code: number;
@@ -10,7 +10,7 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the built CLI (bin/rayctl.js → dist/) as users do, without a TTY, so output is plain. */
+/** Runs the built CLI (bin/rayctl.cjs → dist/) as users do, without a TTY, so output is plain. */
 export async function runRayctl(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bundleFor, commandWord, ROOT_OPTIONS } from '../../../src/cli/command-line.ts';
+import { commandWord, launchFor, ROOT_OPTIONS } from '../../../src/cli/command-line.ts';
 import { buildProgram } from '../../../src/cli/main.ts';
 
 describe('the command word of a command line', () => {
@@ -26,28 +26,28 @@ describe('the command word of a command line', () => {
   });
 });
 
-describe('the bundle a command line runs', () => {
+describe('how a command line is launched', () => {
   it("is the named command's own bundle, found past root options and by alias", () => {
-    assert.equal(bundleFor(['template', 'x']), 'commands/template.cjs');
-    assert.equal(bundleFor(['-n', 'ray', 'install', 'x', '--cluster-only']), 'commands/install.cjs');
-    assert.equal(bundleFor(['ls', '-A']), 'commands/list.cjs');
-    assert.equal(bundleFor(['--kubeconfig', 'k', 'delete', 'r']), 'commands/uninstall.cjs');
-    assert.equal(bundleFor(['operator']), 'commands/operator.cjs');
-    assert.equal(bundleFor(['install', '--help']), 'commands/install.cjs');
+    assert.deepEqual(launchFor(['template', 'x']), { kind: 'command', name: 'template' });
+    assert.deepEqual(launchFor(['-n', 'ray', 'install', 'x', '--cluster-only']), { kind: 'command', name: 'install' });
+    assert.deepEqual(launchFor(['ls', '-A']), { kind: 'command', name: 'list' });
+    assert.deepEqual(launchFor(['--kubeconfig', 'k', 'delete', 'r']), { kind: 'command', name: 'uninstall' });
+    assert.deepEqual(launchFor(['operator']), { kind: 'command', name: 'operator' });
+    assert.deepEqual(launchFor(['install', '--help']), { kind: 'command', name: 'install' });
   });
 
-  it('is the small version entry for a bare --version only', () => {
-    assert.equal(bundleFor(['--version']), 'version.mjs');
-    assert.equal(bundleFor(['--debug', '--version']), 'rayctl.mjs');
-    assert.equal(bundleFor(['version']), 'commands/version.cjs');
+  it('prints the version itself for a bare --version only', () => {
+    assert.deepEqual(launchFor(['--version']), { kind: 'version' });
+    assert.deepEqual(launchFor(['--debug', '--version']), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['version']), { kind: 'command', name: 'version' });
   });
 
   it('is the build of every command for help, a typo, completion and no command at all', () => {
-    assert.equal(bundleFor([]), 'rayctl.mjs');
-    assert.equal(bundleFor(['--help']), 'rayctl.mjs');
-    assert.equal(bundleFor(['help', 'install']), 'rayctl.mjs');
-    assert.equal(bundleFor(['instal', 'x']), 'rayctl.mjs');
-    assert.equal(bundleFor(['__complete', 'install', '']), 'rayctl.mjs');
-    assert.equal(bundleFor(['-n', 'template']), 'rayctl.mjs', '"template" is the namespace here');
+    assert.deepEqual(launchFor([]), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['--help']), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['help', 'install']), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['instal', 'x']), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['__complete', 'install', '']), { kind: 'every-command' });
+    assert.deepEqual(launchFor(['-n', 'template']), { kind: 'every-command' }, '"template" is the namespace here');
   });
 });
