@@ -154,12 +154,18 @@ export async function applyObjects(
   }
 }
 
-/**
- * Deletes objects of a previous revision that the new one no longer has, in uninstall order, except those
- * annotated helm.sh/resource-policy: keep. Returns what it kept.
- */
 /** How deletions propagate to dependents: helm's `--cascade` (background by default, as kubectl). */
 export type Propagation = 'Background' | 'Foreground' | 'Orphan';
+
+/** A release's objects in uninstall order, each with what the cluster has of it now (undefined: gone). */
+export type LiveObjects = { object: KubeObject; current: KubeObject | undefined }[];
+
+/** Reads the objects' live state, all at once; uninstall does so while it marks the release uninstalling. */
+export async function readLive(ctx: ReleaseContext, objects: readonly RenderedObject[]): Promise<LiveObjects> {
+  const ordered = sortForUninstall(objects);
+  const live = await Promise.all(ordered.map(({ object }) => ctx.objects.get(object)));
+  return ordered.map(({ object }, index) => ({ object, current: live[index] }));
+}
 
 /**
  * Deletes the objects that exist, in uninstall order, except those marked `helm.sh/resource-policy: keep`.
@@ -168,14 +174,22 @@ export type Propagation = 'Background' | 'Foreground' | 'Orphan';
 export async function deleteObjects(
   ctx: ReleaseContext,
   objects: readonly RenderedObject[],
-  options: { propagation?: Propagation; dryRun?: boolean } = {},
+  options: DeleteOptions = {},
+): Promise<{ kept: KubeObject[]; deleted: KubeObject[] }> {
+  return deleteLive(ctx, await readLive(ctx, objects), options);
+}
+
+type DeleteOptions = { propagation?: Propagation; dryRun?: boolean };
+
+/** deleteObjects, from a live state read before (readLive). */
+export async function deleteLive(
+  ctx: ReleaseContext,
+  live: LiveObjects,
+  options: DeleteOptions = {},
 ): Promise<{ kept: KubeObject[]; deleted: KubeObject[] }> {
   const kept: KubeObject[] = [];
   const deleted: KubeObject[] = [];
-  const ordered = sortForUninstall(objects);
-  const live = await Promise.all(ordered.map(({ object }) => ctx.objects.get(object)));
-  for (const [index, { object }] of ordered.entries()) {
-    const current = live[index];
+  for (const { object, current } of live) {
     if (!current) continue;
     if (current.metadata.annotations?.[KEEP_POLICY] === 'keep') {
       kept.push(current);

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseManifest } from '../chart/manifest.ts';
-import { describeObject, type KubeObject, type ReleaseRef } from '../chart/objects.ts';
+import { describeObject, type KubeObject, type ReleaseRef, type RenderedObject } from '../chart/objects.ts';
 import { UserError } from '../errors.ts';
 import { clusterPodSelector } from '../operator/labels.ts';
 import { RAYCLUSTER_API } from '../operator/types.ts';
 import { latest, ReleaseNotFoundError } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import type { ReleaseContext } from './context.ts';
-import { deleteObjects, type Propagation } from './deploy.ts';
+import { deleteLive, deleteObjects, readLive, type Propagation } from './deploy.ts';
 import { renderedOperator, serves, type OperatorInstance } from './operators.ts';
 import { ownerOf } from './ownership.ts';
 
@@ -55,17 +55,22 @@ export async function uninstall(ctx: ReleaseContext, request: UninstallRequest):
       `remove the history with \`rayctl uninstall ${name} -n ${namespace}\``,
     );
   }
-  await checkServedClusters(ctx, last, request);
-  if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
   const objects = parseManifest(last.manifest, last.namespace);
+  await checkServedClusters(ctx, last, objects, request);
+  if (request.deleteCrds && !request.force) await checkNoForeignRayClusters(ctx, request.release);
   const deletion = { propagation: request.propagation ?? 'Background', dryRun: Boolean(request.dryRun) } as const;
   if (request.dryRun) return { release: last, ...(await deleteObjects(ctx, objects, deletion)) };
 
-  let stored = await ctx.storage.update(lastStored, {
-    ...last,
-    info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' },
-  });
-  const { kept, deleted } = await deleteObjects(ctx, objects, deletion);
+  // The objects' state is read while the release is marked uninstalling: reads, so no need to wait for the mark.
+  const [uninstalling, live] = await Promise.all([
+    ctx.storage.update(lastStored, {
+      ...last,
+      info: { ...last.info, status: 'uninstalling', description: 'Deletion in progress (or silently failed)' },
+    }),
+    readLive(ctx, objects),
+  ]);
+  let stored = uninstalling;
+  const { kept, deleted } = await deleteLive(ctx, live, deletion);
   if (request.wait) {
     await waitGone(ctx, deleted, request.timeoutMs);
     // An orphaning uninstall leaves the pods on purpose.
@@ -99,8 +104,13 @@ export async function uninstall(ctx: ReleaseContext, request: UninstallRequest):
  * Uninstalling an operator while its clusters exist would leave them unreconciled: refuse and list them, or
  * uninstall them first (--with-clusters), or go ahead (--force).
  */
-async function checkServedClusters(ctx: ReleaseContext, release: Release, request: UninstallRequest): Promise<void> {
-  const operator = renderedOperator(parseManifest(release.manifest, release.namespace).map((o) => o.object));
+async function checkServedClusters(
+  ctx: ReleaseContext,
+  release: Release,
+  objects: readonly RenderedObject[],
+  request: UninstallRequest,
+): Promise<void> {
+  const operator = renderedOperator(objects.map((o) => o.object));
   if (!operator) return;
   const served = (await servedClusters(ctx, operator)).filter((c) => {
     const owner = ownerOf(c);

@@ -296,6 +296,26 @@ describe('uninstall', () => {
     assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'deployed' });
   });
 
+  test('marks the release uninstalling before it deletes anything', async () => {
+    const ctx = memoryContext();
+    await install(ctx, installRequest());
+    const before = ctx.cluster.calls.length;
+    const deletes = () => ctx.cluster.calls.slice(before).filter((c) => c.verb === 'delete').length;
+    const marks: { status: string; deletesBefore: number }[] = [];
+    const update = ctx.store.update.bind(ctx.store);
+    ctx.store.update = async (stored, next) => {
+      // A slow API server: whatever does not wait for the mark would delete first.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const updated = await update(stored, next);
+      marks.push({ status: next.info.status, deletesBefore: deletes() });
+      return updated;
+    };
+    await uninstall(ctx, { ...request, keepHistory: true });
+    assert.deepEqual(marks[0], { status: 'uninstalling', deletesBefore: 0 });
+    assert.ok(deletes() > 0);
+    assert.equal(marks.at(-1)?.status, 'uninstalled');
+  });
+
   test("helm's --cascade reaches every delete; --description is recorded on the kept history", async () => {
     const ctx = memoryContext();
     await install(ctx, installRequest());
