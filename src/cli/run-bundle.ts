@@ -34,12 +34,16 @@ export function runCommandBundle(bundleUrl: URL, debug: boolean): void {
     (require(filename) as CommandBundle)(require, bundleUrl.href, importChunk);
     return;
   }
+  (compileBundle(filename).runInThisContext() as CommandBundle)(require, bundleUrl.href, importChunk);
+}
+
+/** A command's bundle compiled with its code cache, if it has one (`cachedDataRejected` says whether V8 took it). */
+export function compileBundle(filename: string): Script {
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(codeCacheFile(filename));
   } catch {
     // A build whose caches a fresh node refused has none (src/build/code-cache.ts): the same, only slower.
   }
-  const script = new Script(readFileSync(filename, 'utf8'), { filename, cachedData });
-  (script.runInThisContext() as CommandBundle)(require, bundleUrl.href, importChunk);
+  return new Script(readFileSync(filename, 'utf8'), { filename, cachedData });
 }
