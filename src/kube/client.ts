@@ -1,8 +1,8 @@
-import { request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import type { OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import { delimiter } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCall, KubeError, type KubeCall } from './errors.ts';
+import type { Http1Connection } from './http1.ts';
 import { Http2Connection, type KubeResponse } from './http2.ts';
 import { loadKubeconfig, type KubeconfigOverrides } from './kubeconfig.ts';
 import { DEFAULT_BURST, DEFAULT_QPS, monotonicMs, TokenBucket } from './rate-limit.ts';
@@ -58,8 +58,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class KubeClient {
   /** HTTPS calls go over HTTP/2 (http2.ts) when the server speaks it. Made on first use. */
   private http2: Http2Connection | undefined;
-  /** Else keep-alive HTTP/1.1: a command makes many calls and one TLS handshake serves them all. Made on first use. */
-  private agent: Agent | undefined;
+  /** Else HTTP/1.1 (http1.ts), loaded and made on first use. */
+  private http1: Http1Connection | undefined;
   /** Calls sent again so far, for `--debug`. */
   retries = 0;
   private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY;
@@ -205,7 +205,7 @@ export class KubeClient {
         `api: ${this.limiter.throttled} calls waited ${Math.round(this.limiter.waitedMs)} ms in all for the client-side rate limit (--qps ${this.limiter.qps}, --burst-limit ${this.limiter.burst})\n`,
       );
     this.http2?.close();
-    this.agent?.destroy();
+    this.http1?.close();
   }
 
   /** With --debug: one line per call, with the query (watch=1 marks a watch), status and time. */
@@ -234,7 +234,7 @@ export class KubeClient {
     // Bytes go as they are (e.g. a zip through a service proxy); anything else as JSON.
     const body =
       extra.body === undefined ? undefined : extra.body instanceof Uint8Array ? extra.body : JSON.stringify(extra.body);
-    const options: RequestOptions & { agent?: Agent } = {
+    const options: RequestOptions = {
       method,
       headers: {
         Accept: extra.accept ?? 'application/json',
@@ -247,10 +247,9 @@ export class KubeClient {
     };
     await this.authenticate(options as RequestOptions & Record<string, unknown>);
     const timeoutMs = extra.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const isHttps = url.protocol === 'https:';
-    if (isHttps) {
-      // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
-      const tls = agentTlsOptions(options as Record<string, unknown>);
+    // Certificates come from the kubeconfig and do not change; tokens travel in headers, set per request.
+    const tls = agentTlsOptions(options as Record<string, unknown>);
+    if (url.protocol === 'https:') {
       // DISABLE_HTTP2 turns it off, as it does for kubectl and every client-go program (a proxy that mangles it).
       if (!process.env.DISABLE_HTTP2)
         this.http2 ??= new Http2Connection(
@@ -265,17 +264,11 @@ export class KubeClient {
           .catch((err: NodeJS.ErrnoException) => Promise.reject(this.unreachable(call, err)));
         if (response) return response;
       }
-      this.agent ??= new Agent({ ...tls, keepAlive: true, maxSockets: MAX_SOCKETS });
-      options.agent = this.agent;
     }
-    return new Promise<KubeResponse>((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(url, options, resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => reject(this.unreachable(call, err)));
-      if (timeoutMs > 0) {
-        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      }
-      req.end(body);
-    });
+    this.http1 ??= new (await import('./http1.ts')).Http1Connection(MAX_SOCKETS);
+    return this.http1
+      .send(url, options, tls, body, timeoutMs)
+      .catch((err: NodeJS.ErrnoException) => Promise.reject(this.unreachable(call, err)));
   }
 
   private errorFor(call: KubeCall, status: number, text: string): KubeError {

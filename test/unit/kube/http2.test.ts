@@ -1,12 +1,15 @@
 // The client over HTTPS: HTTP/2 to a server that speaks it (one connection, calls as streams, a new session after
 // the server ends one), HTTP/1.1 to one that does not. Real TLS servers on loopback with the test control plane's PKI.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureServer, type ServerHttp2Session } from 'node:http2';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { createPki, writeKubeconfig, type ClusterPki } from '../../cluster/pki.ts';
@@ -129,5 +132,34 @@ describe('the client over HTTPS', () => {
       return true;
     });
     client.close();
+  });
+
+  it('loads no node:https for calls over HTTP/2 (HTTP/1.1 is its own module, loaded on first use)', async () => {
+    const server = createSecureServer(tls(), answerVersion);
+    const port = await listen(server);
+    const kubeconfig = await writeKubeconfig(join(dir, 'config-modules'), {
+      server: `https://127.0.0.1:${port}`,
+      caFile: pki.ca.cert,
+      client: pki.admin,
+    });
+    // A fresh process: this one has loaded node:https itself.
+    const script = `
+      const { KubeClient } = await import(${JSON.stringify(fileURLToPath(new URL('../../../src/kube/client.ts', import.meta.url)))});
+      const client = await KubeClient.connect({ kubeconfig: process.argv[1] });
+      const answer = await client.request('GET', '/api/v1/pods', { verb: 'list', resource: 'pods' });
+      client.close();
+      console.log(JSON.stringify({ httpVersion: answer.httpVersion, modules: process.moduleLoadList }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+      kubeconfig,
+    ]);
+    const { httpVersion, modules } = JSON.parse(stdout) as { httpVersion: string; modules: string[] };
+    assert.equal(httpVersion, '2.0');
+    assert.ok(modules.includes('NativeModule http2'));
+    assert.ok(!modules.includes('NativeModule https'), 'node:https was loaded');
   });
 });
