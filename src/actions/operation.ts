@@ -69,17 +69,23 @@ export class PendingOperation {
   /** Records the outcome on the revision and ends the operation. */
   async finish(status: ReleaseStatus, description: string, extra: Partial<Release['info']> = {}): Promise<Release> {
     try {
-      this.stored = await this.ctx.storage.update(this.stored, {
-        ...this.stored.release,
-        info: { ...this.stored.release.info, ...extra, status, description },
-      });
-      return this.stored.release;
+      return await this.record(status, description, extra);
     } finally {
       await this.end();
     }
   }
 
-  private async end(): Promise<void> {
+  /** Records a status on the revision; the operation goes on until end() (or finish()). */
+  async record(status: ReleaseStatus, description: string, extra: Partial<Release['info']> = {}): Promise<Release> {
+    this.stored = await this.ctx.storage.update(this.stored, {
+      ...this.stored.release,
+      info: { ...this.stored.release.info, ...extra, status, description },
+    });
+    return this.stored.release;
+  }
+
+  /** Stops the heartbeat and the signal handlers, and removes the Lease if one was written. */
+  async end(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     this.stopHeartbeat();

@@ -4,7 +4,7 @@ import { nextVersion, revisionsToPrune } from '../release/history.ts';
 import type { Release } from '../release/model.ts';
 import { ReleaseConflictError, type StoredRevision } from '../release/store.ts';
 import type { ReleaseContext } from './context.ts';
-import { applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
+import { allInOrder, applyObjects, checkAllOwnership, deleteObjects, removedObjects } from './deploy.ts';
 import { PendingOperation } from './operation.ts';
 import { waitForReady } from './wait.ts';
 
@@ -42,8 +42,8 @@ export interface Transition {
 /**
  * Helm's Update(original, target): the one sequence that moves a release to a new revision. The pending revision
  * is written first, then the objects are applied, the ones the target no longer has deleted, readiness waited
- * for, and the other deployed revisions superseded; any failure on the way marks the revision failed (and
- * undoes, with --atomic), so no failure leaves a release pending.
+ * for, and at last the revision marked deployed while the other deployed revisions are superseded; any failure on
+ * the way marks the revision failed (and undoes, with --atomic), so no failure leaves a release pending.
  */
 export async function transition(ctx: ReleaseContext, t: Transition, options: TransitionOptions): Promise<Release> {
   const { namespace } = t.pending;
@@ -64,11 +64,16 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
         t.to.map((o) => o.object),
         options.timeoutMs,
       );
-    await supersede(
-      ctx,
-      t.history.filter((stored) => !pruned.has(stored.release)),
-      t.pending,
-    );
+    // Helm supersedes, then deploys: two round trips. At once, they cost one, and every outcome still reads right:
+    // of two deployed revisions the newest is the release, and a failure of either write ends this one failed.
+    await allInOrder([
+      operation.record('deployed', t.deployed),
+      supersede(
+        ctx,
+        t.history.filter((stored) => !pruned.has(stored.release)),
+        t.pending,
+      ),
+    ] as const);
   } catch (err) {
     const failed = await operation.finish('failed', t.failed(err as Error));
     if (t.undo) {
@@ -80,7 +85,8 @@ export async function transition(ctx: ReleaseContext, t: Transition, options: Tr
     }
     throw err;
   }
-  return operation.finish('deployed', t.deployed);
+  await operation.end();
+  return operation.release;
 }
 
 /**

@@ -161,6 +161,26 @@ describe('upgrade', () => {
     assert.ok(atomic.cluster.find('Deployment', 'ray-operator', OPERATOR_NS));
   });
 
+  test('marks the new revision deployed while it supersedes the old one: both writes in flight at once', async () => {
+    const ctx = await installed();
+    const update = ctx.store.update.bind(ctx.store);
+    let inFlight = 0;
+    const atStart: Record<string, number> = {};
+    ctx.store.update = async (stored, next) => {
+      atStart[next.info.status] = inFlight++;
+      // A slow API server: a write that waits for the other starts only after it has ended.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        return await update(stored, next);
+      } finally {
+        inFlight--;
+      }
+    };
+    await upgrade(ctx, upgradeRequest({ upscalingSpeed: 5 }));
+    assert.deepEqual(await ctx.store.statuses('c1', NS), { 1: 'superseded', 2: 'deployed' });
+    assert.equal(Math.max(atStart.deployed!, atStart.superseded!), 1);
+  });
+
   test('a failure while superseding still ends the revision failed, never pending', async () => {
     const ctx = await installed();
     const update = ctx.store.update.bind(ctx.store);
