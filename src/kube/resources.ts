@@ -53,6 +53,8 @@ export function builtInResource(apiVersion: string, kind: string): ResourceInfo 
 /** Maps apiVersion + kind to REST paths by asking the API server once per apiVersion (like kubectl's discovery). */
 export class Discovery implements KindResolver {
   private readonly lists = new Map<string, Promise<ApiResourceList | undefined>>();
+  /** The apiVersions whose discovery has answered. */
+  private readonly answered = new Set<string>();
 
   constructor(private readonly client: KubeClient) {}
 
@@ -75,9 +77,18 @@ export class Discovery implements KindResolver {
     if (!list) {
       list = this.fetch(apiVersion);
       this.lists.set(apiVersion, list);
+      void list.then(
+        () => this.answered.add(apiVersion),
+        () => undefined,
+      );
     }
     const entry = (await list)?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
     return entry && { apiVersion, kind, plural: entry.name, namespaced: entry.namespaced };
+  }
+
+  /** Whether find() answers for the kind without asking the cluster (built in, or its apiVersion discovered). */
+  answersAtOnce(apiVersion: string, kind: string): boolean {
+    return builtInResource(apiVersion, kind) !== undefined || this.answered.has(apiVersion);
   }
 
   /** Whether discovery already answered that the cluster serves the kind, without asking it. */
@@ -89,6 +100,7 @@ export class Discovery implements KindResolver {
   /** Forget what was learnt, e.g. after installing a CRD. */
   reset(): void {
     this.lists.clear();
+    this.answered.clear();
   }
 
   private async fetch(apiVersion: string): Promise<ApiResourceList | undefined> {
@@ -100,6 +112,40 @@ export class Discovery implements KindResolver {
       throw err;
     }
   }
+}
+
+/**
+ * The REST info discovery most likely gives a kind: the plural by Kubernetes' own rule for guessing one (lowercase;
+ * -s gets -es, -y becomes -ies, anything else gets -s), namespaced if the object names a namespace.
+ */
+export function likelyResource(object: ObjectRef): ResourceInfo {
+  const singular = object.kind.toLowerCase();
+  const plural = singular.endsWith('s')
+    ? `${singular}es`
+    : singular.endsWith('y')
+      ? `${singular.slice(0, -1)}ies`
+      : `${singular}s`;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    plural,
+    namespaced: object.metadata.namespace !== undefined,
+  };
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** A promise that never rejects, so one whose result turns out unneeded raises no unhandled rejection. */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+function unwrap<T>(result: Settled<T>): T {
+  if ('error' in result) throw result.error;
+  return result.value;
 }
 
 /** `/apis/apps/v1/namespaces/ns/deployments/name`; without a name, the collection. */
@@ -199,10 +245,21 @@ export class Objects implements ClusterObjects {
     );
   }
 
-  /** The live object, or undefined if it does not exist (or its kind is not served). */
+  /**
+   * The live object, or undefined if it does not exist (or its kind is not served). A kind not discovered yet is read
+   * while discovery runs, at the path discovery most likely names (likelyResource): one round trip instead of two,
+   * and a second read only when the guess was wrong.
+   */
   async get(object: ObjectRef): Promise<KubeObject | undefined> {
+    const guess = this.discovery.answersAtOnce(object.apiVersion, object.kind) ? undefined : likelyResource(object);
+    const early = guess && settled(this.read(guess, object));
     const info = await this.discovery.find(object.apiVersion, object.kind);
     if (!info) return undefined;
+    if (early && guess.plural === info.plural && guess.namespaced === info.namespaced) return unwrap(await early);
+    return this.read(info, object);
+  }
+
+  private async read(info: ResourceInfo, object: ObjectRef): Promise<KubeObject | undefined> {
     try {
       return await this.client.request<KubeObject>(
         'GET',
