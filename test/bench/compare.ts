@@ -21,7 +21,13 @@ import {
   type TestCluster,
 } from '../cluster/cluster.ts';
 import type { KubeHttp } from '../cluster/kube-http.ts';
-import { cliTimings, type Samples, type Tool } from './compare/cli.ts';
+import {
+  cliTimings,
+  LIFECYCLE_RUNS_PER_REPEAT,
+  STARTUP_RUNS_PER_REPEAT,
+  type Samples,
+  type Tool,
+} from './compare/cli.ts';
 import { floor, kubeRay, leastOperator, rayctl, type Contender } from './compare/contenders.ts';
 import { kubeRayBuild } from './compare/kuberay.ts';
 import { rotated } from './compare/measure.ts';
@@ -39,7 +45,7 @@ const { values: flags } = parseArgs({
   },
 });
 const quick = flags.quick;
-/** Repetitions of each command (median of them); start-up runs 5 times as often (cli.ts). */
+/** Repetitions of each command (median of them); lifecycle commands run 3 times as often, start-up 5 (cli.ts). */
 const cliRepeat = Number(flags.repeat ?? (quick ? 1 : 5));
 /**
  * Repetitions of each operator scenario, alternating the order: a control plane's pace wanders by ±15 % from one
@@ -213,7 +219,13 @@ const METHOD = {
   requests:
     "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",
   operators: 'both with reconcile concurrency 10 and client-side QPS 1000 / burst 2000; no autoscaling',
-  repeats: { operatorScenarios: operatorRepeat, operatorScenariosOver2000Pods: 1, commands: cliRepeat },
+  repeats: {
+    operatorScenarios: operatorRepeat,
+    operatorScenariosOver2000Pods: 1,
+    lifecycleCommands: cliRepeat * LIFECYCLE_RUNS_PER_REPEAT,
+    listCommand: cliRepeat,
+    startup: cliRepeat * STARTUP_RUNS_PER_REPEAT,
+  },
   controlPlanes: shared
     ? 'all on the shared cluster (RAYCTL_TEST_CLUSTER)'
     : 'one for the commands and the scenarios up to 2,000 pods; a fresh one for each contender in larger scenarios',

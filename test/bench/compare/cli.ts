@@ -81,6 +81,12 @@ function lifecycleArgs(tool: Tool, verb: string, namespace: string, release: str
 }
 
 const LIFECYCLE = ['install', 'upgrade', 'rollback', 'uninstall'];
+/**
+ * Lifecycle runs per repetition of `list -A`: each takes 0.1-0.2 s, and one contender's runs spread by ±20 % in a
+ * minute (rayctl install 132-181 ms in one run of 5), which a median of 5 follows; a median of 15 much less. They add
+ * ~40 s to a run of 5 repetitions.
+ */
+export const LIFECYCLE_RUNS_PER_REPEAT = 3;
 
 function command(tool: Tool, binDir: string): [string, string[]] {
   return tool === 'rayctl' ? [process.execPath, [rayctlBin]] : [join(binDir, tool), []];
@@ -103,7 +109,7 @@ async function lifecycleTimes(options: CliOptions, samples: Samples): Promise<vo
         timed(bin, [...prefix, ...lifecycleArgs(tool, verb, namespace, `${tool}-warm`, chart)], options.kubeconfig);
     }
     const requests = rayctlRequests(options, namespace, chart);
-    for (let repetition = 0; repetition < options.repeat; repetition++) {
+    for (let repetition = 0; repetition < options.repeat * LIFECYCLE_RUNS_PER_REPEAT; repetition++) {
       for (const tool of rotated([...options.tools, NODE_FLOOR] as const, repetition)) {
         if (tool === NODE_FLOOR) {
           for (const verb of LIFECYCLE)
@@ -176,7 +182,7 @@ async function listTimes(options: CliOptions, samples: Samples): Promise<void> {
  * Start-up runs per repetition of the other commands: each takes a tenth of a second, and this machine's pace wanders
  * by a third between spells (`node -e 0` 80–150 ms), so a median of 3 says little about a gap of 10–60 ms.
  */
-const STARTUP_RUNS_PER_REPEAT = 5;
+export const STARTUP_RUNS_PER_REPEAT = 5;
 
 /** rayctl's start-up: --version and an offline template against Node starting and doing nothing, interleaved. */
 function startupTimes(options: CliOptions, samples: Samples): void {
