@@ -48,7 +48,7 @@ export function loadBlockYaml(text: string): unknown[] | undefined {
   try {
     return splitDocuments(text)
       .filter((lines) => lines.some((line) => !line.ignorable))
-      .map((lines) => new BlockReader(lines).document());
+      .map((lines) => (isJsonDocument(lines) ? jsonDocument(lines) : new BlockReader(lines).document()));
   } catch (err) {
     if (err instanceof OutsideSubset) return undefined;
     throw err;
@@ -74,6 +74,21 @@ function splitDocuments(text: string): Line[][] {
     });
   }
   return documents;
+}
+
+/** A document that is one JSON object (a kubeconfig some tools write), which js-yaml reads as a flow mapping. */
+function isJsonDocument(lines: Line[]): boolean {
+  return lines.find((line) => !line.ignorable)!.text.startsWith('{');
+}
+
+/** JSON strings hold no line break, so the spaces trimmed and the comment lines left out lie outside any string. */
+function jsonDocument(lines: Line[]): unknown {
+  return json(
+    lines
+      .filter((line) => !line.ignorable)
+      .map((line) => line.text)
+      .join('\n'),
+  );
 }
 
 class BlockReader {
@@ -192,7 +207,18 @@ function scalar(text: string): unknown {
   if (first === '"' || first === '[' || first === '{') return json(text);
   if (text === 'true' || text === 'false' || text === 'null' || JSON_NUMBER.test(text)) return json(text);
   if (PLAIN_WORD.test(text) && !NOT_A_STRING.has(text)) return text;
+  // Words with spaces (`ray stop`), as written by the writer below, which writes plain only what reads back as itself.
+  if (writtenPlain(text)) return text;
   throw new OutsideSubset();
+}
+
+function writtenPlain(text: string): boolean {
+  try {
+    return scalarText(text) === text;
+  } catch (err) {
+    if (err instanceof OutsideSubset) return false;
+    throw err;
+  }
 }
 
 /** Any JSON string matched from its opening quote, and whether a colon makes it a key. */

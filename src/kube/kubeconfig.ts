@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
+import { loadBlockYaml } from '../chart/block-yaml.ts';
 import { UsageError, UserError } from '../errors.ts';
 
 /** TLS settings for the connection to one API server. */
@@ -362,7 +363,9 @@ function readKubeconfig(path: string): KubeconfigFile {
   }
   let parsed: unknown;
   try {
-    parsed = yaml.load(text);
+    // The fast reader where it answers (block YAML, or a JSON document); one document, or js-yaml says why not.
+    const fast = loadBlockYaml(text);
+    parsed = fast && fast.length <= 1 ? fast[0] : yaml.load(text);
   } catch (err) {
     // Only the position and the reason: js-yaml's message quotes the lines around the error, which may hold
     // tokens and passwords.

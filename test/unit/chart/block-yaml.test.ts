@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { renderRelease } from '../../../src/actions/render.ts';
 import { dumpBlockYaml, loadBlockYaml } from '../../../src/chart/block-yaml.ts';
-import { MANIFEST_DUMP_OPTIONS, renderTemplateTexts } from '../../../src/chart/render.ts';
+import { MANIFEST_DUMP_OPTIONS, renderTemplateTexts, toManifest } from '../../../src/chart/render.ts';
 import { parseValuesFile } from '../../../src/chart/values.ts';
 import type { Values } from '../../../src/chart/tree.ts';
 import { chart } from './render-support.ts';
@@ -58,6 +58,18 @@ describe('loadBlockYaml', () => {
     }
   });
 
+  it("reads every manifest rayctl stores, with each example's values, as js-yaml does", () => {
+    for (const [name, userValues] of valueSets) {
+      const manifest = toManifest(
+        renderRelease(chart, { name: 'example-cluster', namespace: 'ray' }, userValues).objects,
+      );
+      const fast = loadBlockYaml(manifest);
+      assert.ok(fast, `${name}: the manifest left the fast path`);
+      assert.ok(fast.length > 0);
+      assert.deepEqual(fast, jsYamlDocuments(manifest), name);
+    }
+  });
+
   it('reads block maps, lists, JSON values, plain words and block scalars as js-yaml does', () => {
     const streams = [
       'a: 1\nb: "two"\nc: [1, "x", {"y": null}]\nd: {}\ne: []\nf: true\ng: null\nh: -2.5e3',
@@ -70,6 +82,9 @@ describe('loadBlockYaml', () => {
       'a: 1\n---\n---\nb: 2\n---\n# only a comment\n',
       '"quoted key": 1\n"k\\u00e9": 2\nempty:\nnext: 3',
       'x: {"long": "' + 'A'.repeat(2000) + '"}',
+      'a: two words\nb:\n  - ulimit -n 65536; ray start --address=$RAY_HEAD_IP:6379\n  - x [y] {z}, w\n  - a:b c#d',
+      '{\n  "apiVersion": "v1",\n  "clusters": [{"name": "k", "cluster": {"server": "https://10.0.0.1:6443"}}],\n  "n": -2.5e3\n}\n',
+      '# a comment\n{"a": {"b": [1, "two", null, true]},\n# inside\n"c": 2}\n# after\n---\nafter: 1',
     ];
     for (const text of streams) {
       const fast = loadBlockYaml(text);
@@ -91,7 +106,11 @@ describe('loadBlockYaml', () => {
       'a: 0x10',
       'a: 2026-12-04', // a timestamp
       'a: ~',
-      'a: two words',
+      'a: two words # and a comment',
+      'a: words: and a colon',
+      'a: 2026-12-04 10:00:00', // a timestamp, with a space
+      '{"k": 1, "k": 2}', // a JSON document with a duplicate key
+      '{"a": 1}\nb: 2',
       'a:\tb',
       'a: 1\r\nb: 2',
       '? complex\n: key',
