@@ -1,11 +1,12 @@
 // The client with the global flags: the rate limit taken before each call, the overrides in the requests it sends.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KubeClient } from '../../../src/kube/client.ts';
+import { writeTokenKubeconfig } from './token-kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rayctl-limits-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,16 +22,7 @@ async function recordingServer(): Promise<{ kubeconfig: string; seen: IncomingHt
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => server.close());
   const { port } = server.address() as { port: number };
-  const kubeconfig = join(dir, `config-${port}`);
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      'current-context': 'c',
-      contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-      clusters: [{ name: 'k', cluster: { server: 'http://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'kubeconfig-token' } }],
-    }),
-  );
+  const kubeconfig = writeTokenKubeconfig(join(dir, `config-${port}`), 'http://127.0.0.1:1', 'kubeconfig-token');
   return { kubeconfig, seen, port };
 }
 

@@ -2,12 +2,13 @@
 // names, against a local API server that records what it is asked.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { Discovery, likelyResource, Objects } from '../../../src/kube/resources.ts';
+import { writeTokenKubeconfig } from './token-kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rayctl-resources-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,16 +31,7 @@ async function objectsOver(handle: Handler): Promise<{ objects: Objects; paths: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => server.close());
   const { port } = server.address() as { port: number };
-  const kubeconfig = join(dir, `config-${port}`);
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      'current-context': 'c',
-      contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-      clusters: [{ name: 'k', cluster: { server: `http://127.0.0.1:${port}` } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-    }),
-  );
+  const kubeconfig = writeTokenKubeconfig(join(dir, `config-${port}`), `http://127.0.0.1:${port}`);
   const client = await KubeClient.connect({ kubeconfig });
   after(() => client.close());
   return { objects: new Objects(client, new Discovery(client)), paths };

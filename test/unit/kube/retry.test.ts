@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { KubeClient } from '../../../src/kube/client.ts';
 import { DEFAULT_RETRY, isIdempotent, retryDelayMs, shouldRetry, type RetryPolicy } from '../../../src/kube/retry.ts';
 import { ReleaseStorage } from '../../../src/release/storage.ts';
 import { releaseRecord } from '../../fixtures/release.ts';
+import { writeTokenKubeconfig } from './token-kubeconfig.ts';
 
 const POLICY: RetryPolicy = { maxAttempts: 4, baseMs: 100, capMs: 1_000 };
 
@@ -72,16 +73,7 @@ function flakyServer(handle: (req: IncomingMessage, res: ServerResponse, body: s
       const { port } = server.address() as { port: number };
       const dir = mkdtempSync(join(tmpdir(), 'rayctl-retry-'));
       after(() => rmSync(dir, { recursive: true, force: true }));
-      const kubeconfig = join(dir, 'config');
-      writeFileSync(
-        kubeconfig,
-        JSON.stringify({
-          'current-context': 'c',
-          contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-          clusters: [{ name: 'k', cluster: { server: `http://127.0.0.1:${port}` } }],
-          users: [{ name: 'u', user: { token: 't' } }],
-        }),
-      );
+      const kubeconfig = writeTokenKubeconfig(join(dir, 'config'), `http://127.0.0.1:${port}`);
       resolve(kubeconfig);
     }),
   );
