@@ -11,7 +11,7 @@ export function parseManifest(manifest: string, releaseNamespace: string): Rende
   const objects: RenderedObject[] = [];
   for (const part of manifest.split(/^---\s*$/m)) {
     const source = /^# Source: (.+)$/m.exec(part)?.[1] ?? '';
-    // The fast reader where it answers (what rayctl writes, always): js-yaml costs a command ~3 ms per manifest.
+    // The fast reader where it answers (every manifest of the built-in chart): js-yaml costs ~3 ms per manifest.
     const fast = loadBlockYaml(part);
     const object = (fast ? fast[0] : yaml.load(part)) as KubeObject | null | undefined;
     if (!object || typeof object !== 'object' || !object.kind) continue;
