@@ -12,6 +12,7 @@ import { adminClient, clusterState, startCluster, stopCluster } from '../cluster
 import { GcsClient } from '../../src/operator/gcs.ts';
 import { alive, rayHttp, rayNodes } from '../e2e/support/ray.ts';
 import { processNodeValuesFile, scaleFromZeroValuesFile } from '../e2e/support/process-nodes.ts';
+import { cpuSeconds, residentMb } from './compare/measure.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = `${root}bin/rayctl.cjs`;
@@ -200,18 +201,6 @@ async function fakeGcs(): Promise<{ server: Server; polls: () => number }> {
   return { server, polls: () => polls };
 }
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
-
 async function pollingCost(): Promise<void> {
   const namespace = 'bench-poll';
   await client.json('POST', '/api/v1/namespaces', {
@@ -249,7 +238,7 @@ async function pollingCost(): Promise<void> {
         const cpu = cpuSeconds(op.pid!) - cpu0;
         const polls = gcs.polls() - polls0;
         console.log(
-          `${CLUSTERS} clusters, poll period ${period === '0' ? 'off' : period}: operator CPU ${((cpu / WINDOW_S) * 100).toFixed(1)} % of a core, RSS ${rssMb(op.pid!).toFixed(0)} MB, ${(polls / WINDOW_S).toFixed(1)} GCS polls/s`,
+          `${CLUSTERS} clusters, poll period ${period === '0' ? 'off' : period}: operator CPU ${((cpu / WINDOW_S) * 100).toFixed(1)} % of a core, RSS ${residentMb(op.pid!, 'VmRSS').toFixed(0)} MB, ${(polls / WINDOW_S).toFixed(1)} GCS polls/s`,
         );
       } finally {
         op.kill('SIGTERM');

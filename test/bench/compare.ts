@@ -72,7 +72,7 @@ const shared = process.env.RAYCTL_TEST_CLUSTER;
 const ownControlPlane = (scenario: Scenario) => isLarge(scenario) && !shared;
 
 const SCENARIOS: Scenario[] = [
-  { id: '1x10', clusters: 1, workers: 10 },
+  { id: '1x10', clusters: 1, workers: 10, restingMemory: true },
   { id: '100x10', clusters: 100, workers: 10, churn: [20, 5] },
   { id: '1000x10', clusters: 1000, workers: 10 },
 ].filter((s) => (quick ? s.id === '1x10' : !skipped.has(s.id)));
@@ -88,10 +88,10 @@ const byProcess = (seconds: Record<string, number>) =>
 /** One phase's numbers, logged as the run goes. */
 function phaseLine(m: Measurement): string {
   const steps = m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : '';
-  const mainThread = m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(2)} s)`;
+  const mainThread = m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(3)} s)`;
   return [
     `${m.phase}: ${m.wallSeconds.toFixed(1)} s${steps}`,
-    `CPU ${m.cpuSeconds === null ? 'n/a' : `${m.cpuSeconds.toFixed(2)} s${mainThread}`}`,
+    `CPU ${m.cpuSeconds === null ? 'n/a' : `${m.cpuSeconds.toFixed(3)} s${mainThread}${m.cpuExact ? '' : ' in ticks'}`}`,
     `${m.requests} requests`,
     `control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)})`,
     `machine ${Math.round(m.machineBusy * 100)}% busy`,
@@ -210,8 +210,12 @@ const failures: string[] = [];
 
 const METHOD = {
   wall: 'from the first create (or scale) request to the watch event after which exactly the expected pods exist, all Running and Ready',
-  cpu: "utime+stime of the operator process (/proc/<pid>/stat) over the same window; the floor's process is node-watch-floor.mjs (Node.js, https and an operator's three watches, nothing else)",
-  idleRss: 'VmRSS of the operator process once started and settled (4 s), before the first RayCluster',
+  cpu: "on-CPU time of the operator process's threads (/proc/<pid>/task/*/schedstat, in ns) over the same window, or utime+stime (10 ms ticks) where a thread ended within it (cpuExact false); the floor's process is node-watch-floor.mjs (Node.js, https and an operator's three watches, nothing else)",
+  startedRss: 'VmRSS of the operator process once started and settled (4 s), right before the first RayCluster',
+  idleRss:
+    "VmRSS of the operator process at rest, 20 s after its start (once V8's memory reducer has run), before the first RayCluster; 1x10 only",
+  idlePrivate:
+    "RssAnon of the operator process at the same moment: its own pages, VmRSS less its executable's and libraries'",
   controlPlaneCpu:
     'utime+stime of the control plane (kube-apiserver, etcd, controller manager, scheduler, kwok) over the same window',
   machineBusy: 'share of all cores busy over the same window (/proc/stat: all but idle and iowait)',

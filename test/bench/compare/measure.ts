@@ -1,6 +1,6 @@
 // What the comparison measures about a process and a set of numbers: CPU time and peak memory from /proc, medians;
 // and the environment every contender runs in.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux Node runs on
 
@@ -15,6 +15,57 @@ export function cpuSeconds(pid: number): number {
  */
 export function mainThreadCpuSeconds(pid: number): number {
   return ticksToSeconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+/** A process's CPU as its threads' exact on-CPU time, read before a window and compared after it (cpuSince). */
+export interface CpuReading {
+  pid: number;
+  /** Thread id → nanoseconds on a CPU since it started (the first field of its schedstat). */
+  threads: Map<number, number>;
+  /** The tick counts of the same moment, for when a thread ends within the window. */
+  ticksSeconds: number;
+  mainTicksSeconds: number;
+}
+
+function threadNanos(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // ended between the listing and the read: it has no time to give after this either
+    }
+  }
+  return threads;
+}
+
+export function readCpu(pid: number): CpuReading {
+  return {
+    pid,
+    threads: threadNanos(pid),
+    ticksSeconds: cpuSeconds(pid),
+    mainTicksSeconds: mainThreadCpuSeconds(pid),
+  };
+}
+
+/**
+ * CPU seconds of the process and of its main thread since `before`. utime and stime count 10 ms clock ticks, too
+ * coarse for a window of a few ticks (1×10 is 3–8 of them), so this adds up the threads' own nanoseconds: a thread
+ * started since counts whole. A thread that ended in the window took its time with it; then the ticks are used.
+ */
+export function cpuSince(before: CpuReading): { seconds: number; mainThreadSeconds: number; exact: boolean } {
+  const { pid } = before;
+  // The ticks are read in the opposite order to readCpu's (the process first, then the thread), so the thread's
+  // share cannot come out larger than the whole.
+  const mainTicks = mainThreadCpuSeconds(pid) - before.mainTicksSeconds;
+  const after = threadNanos(pid);
+  const ticks = cpuSeconds(pid) - before.ticksSeconds;
+  const ended = [...before.threads.keys()].some((tid) => !after.has(tid));
+  if (ended) return { seconds: ticks, mainThreadSeconds: mainTicks, exact: false };
+  let nanos = 0;
+  for (const [tid, now] of after) nanos += now - (before.threads.get(tid) ?? 0);
+  const mainNanos = (after.get(pid) ?? 0) - (before.threads.get(pid) ?? 0);
+  return { seconds: nanos / 1e9, mainThreadSeconds: mainNanos / 1e9, exact: true };
 }
 
 function ticksToSeconds(stat: string): number {
@@ -44,8 +95,11 @@ export function machineTicks(): { busy: number; total: number } {
   return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
 }
 
-/** Resident memory of a running process in MB: VmRSS (now) or VmHWM (its peak since it started). */
-export function residentMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/**
+ * Resident memory of a running process in MB: VmRSS (now), VmHWM (its peak since it started), or of VmRSS, RssAnon
+ * (the process's own pages: heap, stacks, data) and RssFile (pages of its executable and libraries it has touched).
+ */
+export function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${field}:`));

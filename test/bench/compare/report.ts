@@ -14,7 +14,9 @@ export interface OperatorRow {
   mainThreadCpuSeconds: number | null;
   controlPlaneCpuSeconds: number;
   machineBusy: number;
+  startedRssMb: number | null;
   idleRssMb: number | null;
+  idlePrivateMb: number | null;
   peakRssMb: number | null;
   requests: number | null;
 }
@@ -48,7 +50,9 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       mainThreadCpuSeconds: medianOrNull(group.map((m) => m.mainThreadCpuSeconds)),
       controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
       machineBusy: median(group.map((m) => m.machineBusy)),
+      startedRssMb: medianOrNull(group.map((m) => m.startedRssMb)),
       idleRssMb: medianOrNull(group.map((m) => m.idleRssMb)),
+      idlePrivateMb: medianOrNull(group.map((m) => m.idlePrivateMb)),
       peakRssMb: medianOrNull(group.map((m) => m.peakRssMb)),
       requests: medianOrNull(group.map((m) => m.requests)),
     };
@@ -78,6 +82,9 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
             ...ratio('idle RSS: rayctl/KubeRay', rayctl?.idleRssMb, kuberay?.idleRssMb),
             // Node.js, https and an operator's three watches, nothing else: the least a Node.js operator can be.
             ...ratio('idle RSS: node floor/KubeRay', floor?.idleRssMb, kuberay?.idleRssMb),
+            // The rest is executable and library pages: node's own, whatever the process runs.
+            ...ratio('idle private memory: rayctl/KubeRay', rayctl?.idlePrivateMb, kuberay?.idlePrivateMb),
+            ...ratio('idle private memory: node floor/KubeRay', floor?.idlePrivateMb, kuberay?.idlePrivateMb),
           ]
         : []),
       ...ratio(`${name}: rayctl/KubeRay requests`, rayctl?.requests, kuberay?.requests),
@@ -132,19 +139,20 @@ const fixed = (value: number | null, digits: number) => (value === null ? 'n/a' 
 export function printReport(rows: OperatorRow[], medians: Record<string, Record<string, number>>, ratios: Ratio[]) {
   const lines = ['', 'Operators (median; wall = until every pod is Running and Ready;'];
   lines.push(
-    "  idle MB = VmRSS once started, before the first RayCluster (the floor's process holds the watches only),",
+    "  idle MB = VmRSS at rest, 20 s after start, before the first RayCluster (the floor's process holds the watches only),",
   );
+  lines.push("  own MB = of that, the process's own pages (RssAnon), the rest being its executable's and libraries',");
   lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the window):");
   lines.push(
     `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(9)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
-      `${'CPU s'.padStart(8)} ${'idle MB'.padStart(7)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
+      `${'CPU s'.padStart(8)} ${'idle MB'.padStart(7)} ${'own MB'.padStart(6)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
       `${'busy'.padStart(5)} runs`,
   );
   for (const r of rows)
     lines.push(
       `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(9)} ` +
-        `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 2).padStart(8)} ` +
-        `${fixed(r.idleRssMb, 1).padStart(7)} ${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
+        `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 3).padStart(8)} ` +
+        `${fixed(r.idleRssMb, 1).padStart(7)} ${fixed(r.idlePrivateMb, 1).padStart(6)} ${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
         `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ${r.runs}`,
     );
   lines.push('', 'Commands (median wall ms):');

@@ -9,7 +9,7 @@ import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { tailOf } from '../../cluster/processes.ts';
 import type { Contender, ContenderName, Send } from './contenders.ts';
 import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
-import { cpuSeconds, cpuSecondsByName, machineTicks, mainThreadCpuSeconds, residentMb } from './measure.ts';
+import { cpuSecondsByName, cpuSince, machineTicks, readCpu, residentMb } from './measure.ts';
 import { PodWatcher } from './pods.ts';
 
 export interface Scenario {
@@ -18,6 +18,8 @@ export interface Scenario {
   workers: number;
   /** Worker counts every cluster is scaled to in turn after creation, measured together as a churn phase. */
   churn?: number[];
+  /** Measure the operator's memory at rest before the first RayCluster (OPERATOR_REST_MS after its start). */
+  restingMemory?: boolean;
 }
 
 export interface Measurement {
@@ -30,13 +32,18 @@ export interface Measurement {
   wallSeconds: number;
   /** Wall time of each step of the phase (churn: one per scale), which adds up to wallSeconds. */
   stepSeconds: number[];
-  /** The contender's process's utime + stime during the phase (for the floor, the process that holds its watches). */
+  /**
+   * The contender's process's CPU during the phase (for the floor, the process that holds its watches): its threads'
+   * on-CPU time, or utime + stime where a thread ended within the phase (cpuSince).
+   */
   cpuSeconds: number | null;
   /**
    * Of that, the operator's main thread's. For the Node operators the rest is V8's compiler and garbage collector
    * threads; KubeRay's Go code runs on any of its threads, so there it says little.
    */
   mainThreadCpuSeconds: number | null;
+  /** Whether those are the threads' exact time (true) or whole clock ticks of 10 ms (false). */
+  cpuExact: boolean | null;
   /**
    * CPU seconds of the control plane's own processes (API server, etcd, controller manager, scheduler, kwok) during
    * the phase: the work the contender's requests and objects cause there.
@@ -46,8 +53,15 @@ export interface Measurement {
   controlPlaneCpuByProcess: Record<string, number>;
   /** How busy the whole machine was during the phase, 0–1 of all its cores: near 1, wall time is CPU-bound. */
   machineBusy: number;
-  /** The operator's VmRSS once started and settled, before the first RayCluster: its memory at rest. */
+  /** The operator's VmRSS once started and settled (OPERATOR_SETTLE_MS), right before the first RayCluster. */
+  startedRssMb: number | null;
+  /** Its VmRSS at rest, before the first RayCluster (scenarios with restingMemory; else null). */
   idleRssMb: number | null;
+  /**
+   * Of that, RssAnon: the process's own memory. The rest is its executable's and libraries' pages, which a Node.js
+   * process (node's ~100 MB executable) and a Go one (KubeRay's) touch in different amounts whatever they run.
+   */
+  idlePrivateMb: number | null;
   /** The operator's VmHWM at the end of the phase (its peak since it started). */
   peakRssMb: number | null;
   /** Requests the contender's own identity made during the phase (audit log); null when the cluster has no log. */
@@ -66,6 +80,12 @@ export interface ScenarioContext {
 
 /** Time an operator gets between starting and the first RayCluster: informers listed and watching. */
 const OPERATOR_SETTLE_MS = 4_000;
+/**
+ * When an operator is at rest. A Node.js process keeps its start-up's garbage until V8's memory reducer collects it,
+ * ~8 s after allocation slows: rayctl's operator holds 11.5 MB of its own at 4 s and 8.9 MB from 12 s on, the watch
+ * floor 9.0 and 7.5 MB. KubeRay's stays at 8.9 MB from 2 s to 2 minutes.
+ */
+const OPERATOR_REST_MS = 20_000;
 
 const podsOf = (clusters: number, workers: number) => clusters * (workers + 1);
 /**
@@ -151,7 +171,9 @@ interface PhaseRun {
   phase: Measurement['phase'];
   repetition: number;
   operator: ChildProcess | undefined;
+  startedRssMb: number | null;
   idleRssMb: number | null;
+  idlePrivateMb: number | null;
   identity: Identity;
   watcher: PodWatcher;
   pods: number;
@@ -160,8 +182,7 @@ interface PhaseRun {
 /** Runs the phase's steps (each waits until the pods settle) and measures the whole of it. */
 async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: number, act: Send][]) {
   const pid = run.operator?.pid;
-  const cpuBefore = pid ? cpuSeconds(pid) : 0;
-  const mainBefore = pid ? mainThreadCpuSeconds(pid) : 0;
+  const cpuBefore = pid ? readCpu(pid) : undefined;
   const controlPlaneBefore = cpuSecondsByName(ctx.state.processes);
   const machineBefore = machineTicks();
   const fromMs = Date.now();
@@ -178,10 +199,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     stepSeconds.push((finished - stepStarted) / 1000);
   }
   const toMs = Date.now();
-  // Read in the start's opposite order (there the process, then the thread; here the thread, then the process), so
-  // the thread's share cannot come out larger than the whole.
-  const mainThreadCpu = pid ? mainThreadCpuSeconds(pid) - mainBefore : null;
-  const cpu = pid ? cpuSeconds(pid) - cpuBefore : null;
+  const cpu = cpuBefore ? cpuSince(cpuBefore) : undefined;
   const controlPlaneAfter = cpuSecondsByName(ctx.state.processes);
   const controlPlaneCpuByProcess = Object.fromEntries(
     Object.entries(controlPlaneAfter).map(([name, after]) => [name, after - (controlPlaneBefore[name] ?? 0)]),
@@ -202,12 +220,15 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     pods: run.pods,
     wallSeconds: (finished - started) / 1000,
     stepSeconds,
-    cpuSeconds: cpu,
-    mainThreadCpuSeconds: mainThreadCpu,
+    cpuSeconds: cpu?.seconds ?? null,
+    mainThreadCpuSeconds: cpu?.mainThreadSeconds ?? null,
+    cpuExact: cpu?.exact ?? null,
     controlPlaneCpuSeconds: controlPlaneCpu,
     controlPlaneCpuByProcess,
     machineBusy,
+    startedRssMb: run.startedRssMb,
     idleRssMb: run.idleRssMb,
+    idlePrivateMb: run.idlePrivateMb,
     peakRssMb: rss,
     requests: counted?.total ?? null,
     requestsByVerb: counted?.byVerb ?? {},
@@ -229,8 +250,23 @@ export async function runScenario(
   try {
     operator = await startOperator(contender, identity, join(ctx.logDir, `${namespace}.log`));
     const { clusters, workers } = scenario;
-    const idleRssMb = operator?.pid ? residentMb(operator.pid, 'VmRSS') : null;
-    const base = { contender, scenario, repetition, operator, idleRssMb, identity, watcher };
+    const pid = operator?.pid;
+    const startedRssMb = pid ? residentMb(pid, 'VmRSS') : null;
+    const atRest = pid && scenario.restingMemory ? pid : undefined;
+    if (atRest) await sleep(OPERATOR_REST_MS - OPERATOR_SETTLE_MS);
+    const idleRssMb = atRest ? residentMb(atRest, 'VmRSS') : null;
+    const idlePrivateMb = atRest ? residentMb(atRest, 'RssAnon') : null;
+    const base = {
+      contender,
+      scenario,
+      repetition,
+      operator,
+      startedRssMb,
+      idleRssMb,
+      idlePrivateMb,
+      identity,
+      watcher,
+    };
     // Each step's requests are made ready before its phase is timed.
     const create = contender.create(ctx.admin, identity, namespace, clusters, workers);
     const results = [
