@@ -96,10 +96,10 @@ export function machineTicks(): { busy: number; total: number } {
 }
 
 /**
- * Resident memory of a running process in MB: VmRSS (now), VmHWM (its peak since it started), or of VmRSS, RssAnon
- * (the process's own pages: heap, stacks, data) and RssFile (pages of its executable and libraries it has touched).
+ * Resident memory of a running process in MB: VmRSS (now), VmHWM (its peak since it started), or RssAnon (of VmRSS,
+ * the process's own pages: heap, stacks, data; the rest is pages of its executable and libraries).
  */
-export function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
+export function residentMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${field}:`));
