@@ -2,11 +2,11 @@
 // on kwok nodes, and the operator's peak RSS, for 10×10 and 100×10. Run: npm run bench:operator
 // Starts its own control plane with 12 kwok nodes (110 pods each): 1,100 pods do not fit on the default 3.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { adminClient, clusterState, startCluster, stopCluster } from '../cluster/cluster.ts';
 import type { RayCluster } from '../../src/operator/types.ts';
+import { residentMb } from './compare/measure.ts';
 
 const bin = fileURLToPath(new URL('../../bin/rayctl.cjs', import.meta.url));
 const SCENARIOS: [clusters: number, workers: number][] = [
@@ -43,14 +43,6 @@ function template(workers: number): RayCluster {
   const [crd, rayCluster] = yaml.loadAll(result.stdout) as [object, RayCluster];
   spawnSync(`${cluster.binDir}/kubectl`, ['apply', '--server-side', '-f', '-'], { input: yaml.dump(crd), env });
   return rayCluster;
-}
-
-/** Peak resident memory of a process (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
 try {
@@ -94,7 +86,7 @@ try {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       const seconds = (performance.now() - started) / 1000;
-      const rss = peakRssMb(operator.pid!);
+      const rss = residentMb(operator.pid!, 'VmHWM');
       console.log(
         `${count} clusters × ${workers} workers (${count * (workers + 1)} pods): all Running in ${seconds.toFixed(1)} s; operator peak RSS ${rss.toFixed(0)} MB`,
       );

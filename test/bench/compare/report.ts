@@ -82,7 +82,7 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
             ...ratio('idle RSS: rayctl/KubeRay', rayctl?.idleRssMb, kuberay?.idleRssMb),
             // Node.js, https and an operator's three watches, nothing else: the least a Node.js operator can be.
             ...ratio('idle RSS: node floor/KubeRay', floor?.idleRssMb, kuberay?.idleRssMb),
-            // The rest is executable and library pages: node's own, whatever the process runs.
+            // The rest of VmRSS is pages of the executable and its libraries, which no code run by it can cut.
             ...ratio('idle private memory: rayctl/KubeRay', rayctl?.idlePrivateMb, kuberay?.idlePrivateMb),
             ...ratio('idle private memory: node floor/KubeRay', floor?.idlePrivateMb, kuberay?.idlePrivateMb),
           ]
