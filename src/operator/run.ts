@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { RayController, type ControllerOptions } from './controller.ts';
 import { LEADER_LEASE } from './labels.ts';
 import { LeaseApi } from './api.ts';
+import { connectOnDemand } from './gcs-on-demand.ts';
 import type { PodPolicy } from './pod-policy.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorLog, type LogFormat, type LogLevel } from './log.ts';
@@ -47,7 +48,7 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
     resyncMs: options.resyncMs,
     podPolicy: options.podPolicy,
     ...(options.namespace ? { namespace: options.namespace } : {}),
-    ...(options.autoscalerPollMs > 0 ? { autoscaler: await autoscalerOptions(options) } : {}),
+    ...(options.autoscalerPollMs > 0 ? { autoscaler: autoscalerOptions(options) } : {}),
   });
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = options.leaderElect
@@ -104,13 +105,12 @@ export async function runOperator(options: OperatorOptions): Promise<number> {
   return exited;
 }
 
-/** gRPC loads here, and only here: the CLI's other commands never pay for it (DESIGN.md, start-up). */
-async function autoscalerOptions(options: OperatorOptions): Promise<ControllerOptions['autoscaler']> {
-  const { GcsClient } = await import('./gcs.ts');
+function autoscalerOptions(options: OperatorOptions): ControllerOptions['autoscaler'] {
   return {
     pollMs: options.autoscalerPollMs,
     concurrency: options.autoscalerConcurrency,
-    connect: (address) => new GcsClient(address),
+    // gRPC loads here, and only at the first GCS connection (gcs-on-demand.ts).
+    connect: connectOnDemand(() => import('./gcs.ts')),
   };
 }
 
