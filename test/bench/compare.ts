@@ -7,7 +7,7 @@
 //     --least-operator adds the least operator that makes those pods (compare/least-operator.ts).
 //   commands: install/upgrade/rollback/uninstall and `list -A` against helm 3 and 4; --version/template against node.
 // Uses RAYCTL_TEST_CLUSTER when set (npm test's shared cluster), else starts its own control plane.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -174,8 +174,18 @@ async function runOn(base: OperatorRun, scenario: Scenario, name: string, logDir
     const contender = run.contenders.find((c) => c.name === name)!;
     return await runScenario(run.ctx, contender, scenario, repetition);
   } finally {
-    if (run !== base) await run.close();
+    if (run !== base) {
+      keepControlPlaneLogs(run.ctx.state.dir, join(logDir, `control-plane-${scenario.id}-${name}`));
+      await run.close();
+    }
   }
+}
+
+/** A fresh plane goes, its logs stay: a window whose control plane worked unusually hard can be read afterwards. */
+function keepControlPlaneLogs(planeDir: string, keptDir: string): void {
+  mkdirSync(keptDir);
+  for (const file of ['kwok.log', 'kube-apiserver.log', 'kube-controller-manager.log', 'kube-scheduler.log'])
+    if (existsSync(join(planeDir, file))) copyFileSync(join(planeDir, file), join(keptDir, file));
 }
 
 async function rayCrdNames(admin: KubeHttp): Promise<Set<string>> {
