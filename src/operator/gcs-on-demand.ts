@@ -2,6 +2,7 @@
 // ~1 MB of its memory at rest: an operator whose clusters never reach the autoscaler (no head with an IP, or
 // enableAutoscaling: false) never loads it, and the CLI's other commands never do (DESIGN.md, start-up).
 import type { GcsApi } from './autoscaling.ts';
+import type { AutoscalingReport } from './gcs-messages.ts';
 
 /** What the loader gives: a connection to one GCS address (gcs.ts's GcsClient, or a fake in tests). */
 export type GcsModule = { GcsClient: new (address: string) => GcsApi };
@@ -34,7 +35,7 @@ class PendingGcs implements GcsApi {
     return (await this.client).drainNode(nodeId, message);
   }
 
-  async reportAutoscalingState(report: Parameters<GcsApi['reportAutoscalingState']>[0]) {
+  async reportAutoscalingState(report: AutoscalingReport) {
     return (await this.client).reportAutoscalingState(report);
   }
 

@@ -174,10 +174,12 @@ async function runOn(base: OperatorRun, scenario: Scenario, name: string, logDir
     const contender = run.contenders.find((c) => c.name === name)!;
     return await runScenario(run.ctx, contender, scenario, repetition);
   } finally {
-    if (run !== base) {
-      keepControlPlaneLogs(run.ctx.state.dir, join(logDir, `control-plane-${scenario.id}-${name}`));
-      await run.close();
-    }
+    if (run !== base)
+      try {
+        keepControlPlaneLogs(run.ctx.state.dir, join(logDir, `control-plane-${scenario.id}-${name}`));
+      } finally {
+        await run.close();
+      }
   }
 }
 

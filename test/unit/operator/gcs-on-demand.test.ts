@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GcsApi } from '../../../src/operator/autoscaling.ts';
-import type { ClusterResourceState } from '../../../src/operator/gcs-messages.ts';
+import type { AutoscalingReport, ClusterResourceState } from '../../../src/operator/gcs-messages.ts';
 import { connectOnDemand, type GcsModule } from '../../../src/operator/gcs-on-demand.ts';
 
 /** A GCS module whose clients record what they were asked, by address. */
@@ -45,7 +45,7 @@ describe('GCS connections on demand', () => {
     assert.equal(loads, 1);
     assert.deepEqual(await a.getClusterResourceState(), { clusterResourceStateVersion: 7 });
     assert.deepEqual(await b.drainNode(new Uint8Array(28), 'idle'), { accepted: false, rejection: 'busy' });
-    await a.reportAutoscalingState({} as Parameters<GcsApi['reportAutoscalingState']>[0]);
+    await a.reportAutoscalingState({} as AutoscalingReport);
     assert.equal(loads, 1);
     assert.deepEqual(calls, [
       'new 10.0.0.1:6379',
