@@ -32,7 +32,13 @@ import { floor, kubeRay, leastOperator, rayctl, type Contender } from './compare
 import { kubeRayBuild } from './compare/kuberay.ts';
 import { rotated } from './compare/measure.ts';
 import { cliMedians, cliRatios, operatorRatios, operatorRows, printReport } from './compare/report.ts';
-import { runScenario, type Measurement, type Scenario, type ScenarioContext } from './compare/scenarios.ts';
+import {
+  controlPlaneQuiet,
+  runScenario,
+  type Measurement,
+  type Scenario,
+  type ScenarioContext,
+} from './compare/scenarios.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -202,8 +208,11 @@ async function removeCrdsAddedSince(admin: KubeHttp, before: Set<string>): Promi
 async function commandTimings(cluster: TestCluster): Promise<Samples> {
   const tools: Tool[] = quick ? ['rayctl', 'helm3'] : ['rayctl', 'helm3', 'helm4'];
   log(`commands: ${tools.join(', ')}, ${cliRepeat} repetition(s)…`);
-  const admin = adminClient(clusterState(cluster));
+  const state = clusterState(cluster);
+  const admin = adminClient(state);
   try {
+    // The commands run first, on a control plane just started: its nodes keep it busy for a while.
+    await controlPlaneQuiet(state.processes);
     return await cliTimings({
       admin,
       kubeconfig: cluster.kubeconfig,
