@@ -211,7 +211,8 @@ async function commandTimings(cluster: TestCluster): Promise<Samples> {
   const state = clusterState(cluster);
   const admin = adminClient(state);
   try {
-    // The commands run first, on a control plane just started: its nodes keep it busy for a while.
+    // A guard, like the scenarios' wait: on a shared plane the tests before may still keep it busy. A plane this run
+    // just started was quiet at the first sample when checked.
     await controlPlaneQuiet(state.processes);
     return await cliTimings({
       admin,

@@ -115,8 +115,7 @@ const QUIET_TIMEOUT_MS = 60_000;
 /**
  * Waits until the control plane is quiet: once a namespace is gone, kube-controller-manager still works through its
  * deleted objects (the garbage collector, the endpoint controllers). In rayctl's 1,000×10 window right after
- * KubeRay's it used 143 s of CPU, against 105 s in another run: whoever ran second paid for whoever ran first. A
- * control plane just started is busy too, with its nodes.
+ * KubeRay's it used 143 s of CPU, against 105 s in another run: whoever ran second paid for whoever ran first.
  */
 export async function controlPlaneQuiet(processes: ClusterState['processes']): Promise<void> {
   const used = () => Object.values(cpuSecondsByName(processes)).reduce((a, b) => a + b, 0);
