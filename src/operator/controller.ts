@@ -323,46 +323,56 @@ export class RayController {
       });
     const liveService = this.headService(key, namespace, name);
     const events = new ReconcileEvents();
-    let status: RayClusterStatus;
+    let result = planNow(current, liveService);
+    // The head Service is made alongside the pods, and the workers do not wait for it: when many clusters start at
+    // once the API server takes up to a second for each new Service (it allocates its ClusterIP one at a time), and
+    // a pod create ~50 ms.
+    const service = result.service
+      ? this.keepHeadService(current, result.service, liveService, log)
+      : Promise.resolve(undefined);
+    // Handled from now on, so a failure while the pods are still being made is not an unhandled rejection.
+    const serviceSettled = Promise.allSettled([service]);
     let acted: boolean;
     try {
-      let result = planNow(current, liveService);
-      const conflict = await this.carryOut(current, result, log, liveService, events);
-      status = conflict ? withServiceConflict(current, result.status, conflict) : result.status;
+      await this.carryOut(current, result, log, events);
       acted = result.create.length > 0 || result.delete.length > 0;
       if (result.create.some((c) => c.role === 'head')) {
         // The new head's uid came with its create: its workers go now, not a watch event and a reconcile later. This
-        // pass starts from the status the first one made (a restart it counted), and leaves the Service to it. The
-        // head's create was slow start's first batch, and the namespace took it: the workers' batches go on from 2.
-        const next: RayCluster = { ...current, status };
-        result = planNow(next, this.headService(key, namespace, name));
-        await this.carryOut(next, { ...result, service: undefined }, log, undefined, events, 2);
-        status = conflict ? withServiceConflict(next, result.status, conflict) : result.status;
+        // pass starts from the status the first one made (a restart it counted). The head's create was slow start's
+        // first batch, and the namespace took it: the workers' batches go on from 2.
+        const next: RayCluster = { ...current, status: result.status };
+        result = planNow(next, liveService);
+        await this.carryOut(next, result, log, events, 2);
         acted ||= result.create.length > 0 || result.delete.length > 0;
       }
     } finally {
-      // After the pods, so no Event delays them; one per kind for both passes (a new cluster's head and workers: one);
-      // and when a pass failed too, so what it did is still said.
+      // A failure is thrown once the Service's call has settled too. After the pods, so no Event delays them; one per
+      // kind for both passes (a new cluster's head and workers: one); and when a pass failed too, so what it did is
+      // still said.
+      await serviceSettled;
       for (const event of events.all()) await this.event(cluster, event.type, event.reason, event.message);
     }
+    const conflict = await service;
+    // The plans saw no Service when this pass made it: the status gives its address all the same.
+    const made = liveService ? undefined : this.headService(key, namespace, name);
+    const planned = made ? { ...result.status, serviceIP: made.spec?.clusterIP ?? '' } : result.status;
+    const status = conflict ? withServiceConflict(current, planned, conflict) : planned;
     await this.writeStatus(key, cluster, status, log);
     return acted || this.expectations.pendingCreates(key).length > 0;
   }
 
   /**
-   * Carries the plan out: the head Service alongside the pods, deletes before creates, each in slow-start batches
-   * (slow-start.ts; creates from `firstCreateBatch`); what was done goes to `events`. Returns why the head Service was
-   * left alone, if it belongs to someone else. A failure is thrown once the other calls have settled, their
+   * Carries the plan's pod calls out: deletes before creates, each in slow-start batches (slow-start.ts; creates from
+   * `firstCreateBatch`); what was done goes to `events`. A failure is thrown once the other calls have settled, their
    * expectations recorded.
    */
   private async carryOut(
     cluster: RayCluster,
     result: Plan,
     log: Logger,
-    liveService: Service | undefined,
     events: ReconcileEvents,
     firstCreateBatch = 1,
-  ): Promise<string | undefined> {
+  ): Promise<void> {
     const { namespace = '', name } = cluster.metadata;
     const key = Informer.key(namespace, name);
     for (const note of result.notes) {
@@ -370,39 +380,30 @@ export class RayController {
       else log.info(note.message);
       if (!note.logOnly) events.note(note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
-    const service = result.service
-      ? this.keepHeadService(cluster, result.service, liveService, log)
-      : Promise.resolve(undefined);
-    const pods = (async () => {
-      await inSlowStartBatches(result.delete, async (action) => {
-        const podName = action.pod.metadata.name;
-        await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
-        this.expectations.deleted(key, podName);
-        this.options.metrics.podActions.inc({ action: 'delete' });
-        log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
-        events.deleted.add(action.role, podName, action.reason);
-      });
-      await inSlowStartBatches(
-        result.create,
-        async (action) => {
-          const pod = await this.api.pods.create(namespace, action.pod);
-          this.expectations.created(key, namespace, {
-            name: pod.metadata.name,
-            podType: action.podType,
-            role: action.role,
-            ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
-          });
-          this.options.metrics.podActions.inc({ action: 'create' });
-          log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
-          events.created.add(action.role, pod.metadata.name, action.reason);
-        },
-        firstCreateBatch,
-      );
-    })();
-    const [conflict, podsDone] = await Promise.allSettled([service, pods]);
-    if (conflict.status === 'rejected') throw conflict.reason;
-    if (podsDone.status === 'rejected') throw podsDone.reason;
-    return conflict.value;
+    await inSlowStartBatches(result.delete, async (action) => {
+      const podName = action.pod.metadata.name;
+      await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
+      this.expectations.deleted(key, podName);
+      this.options.metrics.podActions.inc({ action: 'delete' });
+      log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
+      events.deleted.add(action.role, podName, action.reason);
+    });
+    await inSlowStartBatches(
+      result.create,
+      async (action) => {
+        const pod = await this.api.pods.create(namespace, action.pod);
+        this.expectations.created(key, namespace, {
+          name: pod.metadata.name,
+          podType: action.podType,
+          role: action.role,
+          ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
+        });
+        this.options.metrics.podActions.inc({ action: 'create' });
+        log.info(`created ${action.role} pod ${pod.metadata.name} (${action.podType}): ${action.reason}`);
+        events.created.add(action.role, pod.metadata.name, action.reason);
+      },
+      firstCreateBatch,
+    );
   }
 
   /**
