@@ -100,7 +100,7 @@ function phaseLine(m: Measurement): string {
     `CPU ${m.cpuSeconds === null ? 'n/a' : `${m.cpuSeconds.toFixed(3)} s${mainThread}${m.cpuExact ? '' : ' in ticks'}`}`,
     `${m.requests} requests`,
     `control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)})`,
-    `machine ${Math.round(m.machineBusy * 100)}% busy`,
+    `machine ${Math.round(m.machineBusy * 100)}% busy (${(m.machineStolen * 100).toFixed(1)}% stolen)`,
   ].join(', ');
 }
 
@@ -241,6 +241,7 @@ const METHOD = {
   controlPlaneCpu:
     'utime+stime of the control plane (kube-apiserver, etcd, controller manager, scheduler, kwok) over the same window',
   machineBusy: 'share of all cores busy over the same window (/proc/stat: all but idle and iowait)',
+  machineStolen: "share of all cores' time over the same window that the hypervisor gave to others (/proc/stat: steal)",
   peakRss: "VmHWM of the operator process at the window's end (its peak since it started)",
   requests:
     "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",

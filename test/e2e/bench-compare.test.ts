@@ -24,6 +24,7 @@ interface Row {
   requests: number | null;
   controlPlaneCpuSeconds: number;
   machineBusy: number;
+  machineStolen: number;
 }
 interface Results {
   operator: { rows: Row[] };
@@ -68,6 +69,8 @@ describe('bench:compare --quick', () => {
         // The API server answered requests in the window: the control plane spent CPU, and the machine was not idle.
         assert.ok(row.controlPlaneCpuSeconds > 0, `${row.contender} control-plane CPU`);
         assert.ok(row.machineBusy > 0 && row.machineBusy <= 1, `${row.contender} machine busy ${row.machineBusy}`);
+        // Steal is part of busy, so never more.
+        assert.ok(row.machineStolen >= 0 && row.machineStolen <= row.machineBusy, `${row.contender} stolen`);
         // Every contender has a process (the floor's only holds the watches): its memory at rest and at peak.
         assert.ok((row.idleRssMb ?? 0) > 0, `${row.contender} idle RSS`);
         // Its own pages are part of it, and not all: every process maps pages of its executable.

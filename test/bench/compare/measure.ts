@@ -87,12 +87,15 @@ export function cpuSecondsByName(processes: readonly { name: string; pid: number
   return seconds;
 }
 
-/** Jiffies of all CPUs since boot (/proc/stat's first line): busy is all but idle and iowait. */
-export function machineTicks(): { busy: number; total: number } {
+/**
+ * Jiffies of all CPUs since boot (/proc/stat's first line): busy is all but idle and iowait; stolen is the time a
+ * virtual machine's CPUs were ready to run but the hypervisor ran something else (counted in busy).
+ */
+export function machineTicks(): { busy: number; stolen: number; total: number } {
   const first = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
   const ticks = first.trim().split(/\s+/).slice(1).map(Number);
   const total = ticks.reduce((a, b) => a + b, 0);
-  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), stolen: ticks[7] ?? 0, total };
 }
 
 /**

@@ -14,6 +14,7 @@ export interface OperatorRow {
   mainThreadCpuSeconds: number | null;
   controlPlaneCpuSeconds: number;
   machineBusy: number;
+  machineStolen: number;
   startedRssMb: number | null;
   idleRssMb: number | null;
   idlePrivateMb: number | null;
@@ -50,6 +51,7 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       mainThreadCpuSeconds: medianOrNull(group.map((m) => m.mainThreadCpuSeconds)),
       controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
       machineBusy: median(group.map((m) => m.machineBusy)),
+      machineStolen: median(group.map((m) => m.machineStolen)),
       startedRssMb: medianOrNull(group.map((m) => m.startedRssMb)),
       idleRssMb: medianOrNull(group.map((m) => m.idleRssMb)),
       idlePrivateMb: medianOrNull(group.map((m) => m.idlePrivateMb)),

@@ -53,6 +53,8 @@ export interface Measurement {
   controlPlaneCpuByProcess: Record<string, number>;
   /** How busy the whole machine was during the phase, 0–1 of all its cores: near 1, wall time is CPU-bound. */
   machineBusy: number;
+  /** Of all the cores' time over the phase, the share the hypervisor gave to others (steal): a slower machine. */
+  machineStolen: number;
   /** The operator's VmRSS once started and settled (OPERATOR_SETTLE_MS), right before the first RayCluster. */
   startedRssMb: number | null;
   /** Its VmRSS at rest, before the first RayCluster (scenarios with restingMemory; else null). */
@@ -206,7 +208,9 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
   );
   const controlPlaneCpu = Object.values(controlPlaneCpuByProcess).reduce((a, b) => a + b, 0);
   const machineAfter = machineTicks();
-  const machineBusy = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total || 1);
+  const machineTotal = machineAfter.total - machineBefore.total || 1;
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / machineTotal;
+  const machineStolen = (machineAfter.stolen - machineBefore.stolen) / machineTotal;
   const rss = pid ? residentMb(pid, 'VmHWM') : null;
   await sleep(AUDIT_FLUSH_MS);
   const counted = ctx.state.auditLog
@@ -226,6 +230,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     controlPlaneCpuSeconds: controlPlaneCpu,
     controlPlaneCpuByProcess,
     machineBusy,
+    machineStolen,
     startedRssMb: run.startedRssMb,
     idleRssMb: run.idleRssMb,
     idlePrivateMb: run.idlePrivateMb,
