@@ -18,7 +18,7 @@ import type { OperatorMetrics } from './metrics.ts';
 import type { PodPolicy } from './pod-policy.ts';
 import { WorkQueue } from './queue.ts';
 import { alreadyLeft, podChanged, podProgressed, slimCluster, slimPod, slimService } from './slim.ts';
-import { inSlowStartBatches } from './slow-start.ts';
+import { inSlowStartBatches, MAX_BATCH } from './slow-start.ts';
 import { STATUS_QUIET_MS, StatusWrites } from './status-writes.ts';
 import { RAYCLUSTER_API, type Pod, type RayCluster, type RayClusterStatus, type Service } from './types.ts';
 
@@ -362,8 +362,8 @@ export class RayController {
   }
 
   /**
-   * Carries the plan's pod calls out: deletes before creates, each in slow-start batches (slow-start.ts; creates from
-   * `firstCreateBatch`); what was done goes to `events`. A failure is thrown once the other calls have settled, their
+   * Carries the plan's pod calls out: deletes before creates, deletes in full batches, creates in slow-start batches
+   * from `firstCreateBatch` (slow-start.ts); what was done goes to `events`. A failure is thrown once the other calls have settled, their
    * expectations recorded.
    */
   private async carryOut(
@@ -380,14 +380,19 @@ export class RayController {
       else log.info(note.message);
       if (!note.logOnly) events.note(note.warning ? 'Warning' : 'Normal', note.reason, note.message);
     }
-    await inSlowStartBatches(result.delete, async (action) => {
-      const podName = action.pod.metadata.name;
-      await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
-      this.expectations.deleted(key, podName);
-      this.options.metrics.podActions.inc({ action: 'delete' });
-      log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
-      events.deleted.add(action.role, podName, action.reason);
-    });
+    // Deletes are not slow-started (nor are they in the ReplicaSet controller): no quota or admission refuses them.
+    await inSlowStartBatches(
+      result.delete,
+      async (action) => {
+        const podName = action.pod.metadata.name;
+        await this.api.pods.delete(namespace, podName, action.pod.metadata.uid);
+        this.expectations.deleted(key, podName);
+        this.options.metrics.podActions.inc({ action: 'delete' });
+        log.info(`deleted ${action.role} pod ${podName} (${action.podType}): ${action.reason}`);
+        events.deleted.add(action.role, podName, action.reason);
+      },
+      MAX_BATCH,
+    );
     await inSlowStartBatches(
       result.create,
       async (action) => {

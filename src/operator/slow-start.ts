@@ -1,6 +1,7 @@
-// Many calls of one kind (a cluster's worker creates or deletes) in parallel, but not blindly: in batches of 1, 2,
-// 4, … as Kubernetes' ReplicaSet controller makes pods. Ten workers take four round trips instead of ten, and a
-// refusal that would hit every call (a quota, an admission webhook) costs one failed call, not one per pod.
+// Many calls of one kind (a cluster's worker creates) in parallel, but not blindly: in batches of 1, 2, 4, … as
+// Kubernetes' ReplicaSet controller makes pods. Ten workers take four round trips instead of ten, and a refusal that
+// would hit every call (a quota, an admission webhook) costs one failed call, not one per pod. Deletes, which no quota
+// refuses, start at the largest batch.
 
 import { MAX_SOCKETS } from '../kube/client.ts';
 
