@@ -4,7 +4,8 @@
 //     until every pod is Running and Ready, operator CPU and peak RSS (/proc), API requests (audit log, one client
 //     certificate per contender), the control plane's CPU and how busy the machine was; the floor creates the pods
 //     rayctl's operator makes directly, 8 in flight.
-//     --least-operator adds the least operator that makes those pods (compare/least-operator.ts).
+//     --least-operator adds the least operator that makes those pods (compare/least-operator.ts); --floor-services the
+//     floor that also makes each cluster's head Service.
 //   commands: install/upgrade/rollback/uninstall and `list -A` against helm 3 and 4; --version/template against node.
 // Uses RAYCTL_TEST_CLUSTER when set (npm test's shared cluster), else starts its own control plane.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     skip: { type: 'string', default: '' },
     'least-operator': { type: 'boolean', default: false },
+    'floor-services': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick;
@@ -127,6 +129,8 @@ async function onControlPlane(cluster: TestCluster, logDir: string, owned = fals
     ...(skipped.has('rayctl') ? [] : [rayctl]),
     // Asked for only: what any operator of rayctl's pods would cost (least-operator.ts), not a choice users have.
     ...(flags['least-operator'] ? [leastOperator] : []),
+    // Asked for only: the floor that also makes each cluster's head Service, as every operator does.
+    ...(flags['floor-services'] ? [floor(state, { headServices: true })] : []),
   ];
   for (const contender of contenders) await contender.prepare(ctx.admin);
   return {

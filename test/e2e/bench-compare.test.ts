@@ -27,7 +27,7 @@ interface Row {
   machineStolen: number;
 }
 interface Results {
-  operator: { rows: Row[] };
+  operator: { rows: Row[]; measurements: { contender: string; requestsByVerb?: Record<string, number> }[] };
   commands: { medianMs: Record<string, Record<string, number>> };
   ratios: { label: string; value: number }[];
 }
@@ -36,7 +36,7 @@ interface Results {
 async function runQuickBenchmark(stateFile: string, json: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--least-operator', '--json', json],
+    ['--import', 'tsx', 'test/bench/compare.ts', '--quick', '--least-operator', '--floor-services', '--json', json],
     {
       cwd: repoRoot,
       // Its temporary files (the operators' logs, which a benchmark run keeps) go to the scratch dir, removed after.
@@ -52,7 +52,7 @@ async function runQuickBenchmark(stateFile: string, json: string): Promise<{ cod
 
 describe('bench:compare --quick', () => {
   it(
-    'measures the floor, KubeRay, rayctl and the least operator on 1×10, and rayctl against helm 3 and node',
+    'measures the floors, KubeRay, rayctl and the least operator on 1×10, and rayctl against helm 3 and node',
     { timeout: 600_000 },
     async () => {
       const cluster = await testCluster();
@@ -62,7 +62,12 @@ describe('bench:compare --quick', () => {
       const results = JSON.parse(readFileSync(json, 'utf8')) as Results;
 
       const rows = results.operator.rows;
-      assert.deepEqual(rows.map((r) => r.contender).sort(), ['floor', 'kuberay', 'least', 'rayctl']);
+      assert.deepEqual(rows.map((r) => r.contender).sort(), ['floor', 'floor-services', 'kuberay', 'least', 'rayctl']);
+      // The floor creates its 11 pods, and with Services the one head Service too.
+      const creates = (contender: string) =>
+        results.operator.measurements.find((m) => m.contender === contender)?.requestsByVerb?.create;
+      assert.equal(creates('floor'), 11);
+      assert.equal(creates('floor-services'), 12);
       for (const row of rows) {
         assert.ok(row.wallSeconds > 0, `${row.contender} wall`);
         assert.ok((row.requests ?? 0) > 0, `${row.contender} requests`);
@@ -94,6 +99,7 @@ describe('bench:compare --quick', () => {
       assert.ok(results.ratios.length > 0);
       assert.match(output, /rayctl\/KubeRay CPU/);
       assert.match(output, /least operator\/floor wall/);
+      assert.match(output, /rayctl\/floor with Services wall/);
     },
   );
 });

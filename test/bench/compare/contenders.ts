@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { KubeHttp } from '../../cluster/kube-http.ts';
 import type { ClusterState } from '../../cluster/cluster.ts';
-import { buildPod, type Role } from '../../../src/operator/build.ts';
+import { buildHeadService, buildPod, type Role } from '../../../src/operator/build.ts';
 import type { RayCluster } from '../../../src/operator/types.ts';
 import type { Identity } from './identity.ts';
 import { contenderEnv, inParallel } from './measure.ts';
@@ -25,7 +25,7 @@ const CONCURRENCY = 10;
 const QPS = 1000;
 const BURST = 2000;
 
-export type ContenderName = 'floor' | 'kuberay' | 'rayctl' | 'least';
+export type ContenderName = 'floor' | 'floor-services' | 'kuberay' | 'rayctl' | 'least';
 
 export interface Contender {
   name: ContenderName;
@@ -262,11 +262,24 @@ function floorPod(template: RayCluster, namespace: string, cluster: number, role
   return { apiVersion: 'v1', kind: 'Pod', metadata: { ...rest, name }, spec };
 }
 
+/** The head Service rayctl's operator makes for cluster `cluster` (buildHeadService), without an owner as its pods. */
+function floorService(template: RayCluster, namespace: string, cluster: number): object {
+  const { metadata, ...service } = buildHeadService({
+    ...template,
+    metadata: { ...template.metadata, name: `c${cluster}`, namespace },
+  });
+  const { ownerReferences: _owned, ...rest } = metadata;
+  return { ...service, metadata: rest };
+}
+
 /**
  * The pods themselves, as the contender's own identity, with no operator: the least any operator can do. Its process
  * holds an operator's watches and nothing else (node-watch-floor.mjs): the least memory and CPU of a Node.js operator.
+ * With `headServices` (named floor-services), each cluster's head Service is created alongside its pods: what the
+ * control plane does for the Service that Ray's workers reach their head by, which every operator makes and the plain
+ * floor does not.
  */
-export function floor(state: ClusterState): Contender {
+export function floor(state: ClusterState, { headServices = false } = {}): Contender {
   const workersNow = new Map<string, number>(); // namespace → workers per cluster
   const { cluster: template } = rayctlTemplate(1);
   const workerPods = (namespace: string, clusters: number, from: number, to: number) =>
@@ -284,15 +297,23 @@ export function floor(state: ClusterState): Contender {
     }
   };
   return {
-    name: 'floor',
+    name: headServices ? 'floor-services' : 'floor',
     prepare: () => Promise.resolve(),
     start: (identity, logFile) =>
       spawnLogged(process.execPath, [nodeWatchFloor, identity.kubeconfig], identity.kubeconfig, logFile),
     create(_admin, identity, namespace, clusters, workers) {
       const heads = Array.from({ length: clusters }, (_, c) => floorPod(template, namespace, c, 'head', `c${c}-head`));
       const pods = [...heads, ...workerPods(namespace, clusters, 0, workers)];
+      const services = headServices
+        ? Array.from({ length: clusters }, (_, c) => floorService(template, namespace, c))
+        : [];
       return async () => {
-        await asIdentity(identity, (client) => createAll(client, `/api/v1/namespaces/${namespace}/pods`, pods));
+        await asIdentity(identity, async (client) => {
+          await Promise.all([
+            createAll(client, `/api/v1/namespaces/${namespace}/pods`, pods),
+            createAll(client, `/api/v1/namespaces/${namespace}/services`, services),
+          ]);
+        });
         workersNow.set(namespace, workers);
       };
     },

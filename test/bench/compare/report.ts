@@ -72,9 +72,13 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
   return phases.flatMap((key) => {
     const [scenario, phase] = key.split('|') as [string, string];
     const name = phase === 'create' ? scenario : `${scenario} churn`;
-    const [rayctl, kuberay, floor, least] = ['rayctl', 'kuberay', 'floor', 'least'].map((c) =>
-      find(scenario, phase, c),
-    );
+    const [rayctl, kuberay, floor, least, floorServices] = [
+      'rayctl',
+      'kuberay',
+      'floor',
+      'least',
+      'floor-services',
+    ].map((c) => find(scenario, phase, c));
     return [
       ...ratio(`${name}: rayctl/KubeRay wall`, rayctl?.wallSeconds, kuberay?.wallSeconds),
       ...ratio(`${name}: rayctl/KubeRay CPU`, rayctl?.cpuSeconds, kuberay?.cpuSeconds),
@@ -110,6 +114,9 @@ export function operatorRatios(rows: OperatorRow[]): Ratio[] {
       ...ratio(`${name}: rayctl/least operator wall`, rayctl?.wallSeconds, least?.wallSeconds),
       ...ratio(`${name}: rayctl/least operator CPU`, rayctl?.cpuSeconds, least?.cpuSeconds),
       ...ratio(`${name}: least operator/KubeRay CPU`, least?.cpuSeconds, kuberay?.cpuSeconds),
+      // --floor-services: what the head Services alone cost, and rayctl against the floor that makes them too.
+      ...ratio(`${name}: floor with Services/floor wall`, floorServices?.wallSeconds, floor?.wallSeconds),
+      ...ratio(`${name}: rayctl/floor with Services wall`, rayctl?.wallSeconds, floorServices?.wallSeconds),
     ];
   });
 }
