@@ -346,9 +346,9 @@ export class RayController {
         acted ||= result.create.length > 0 || result.delete.length > 0;
       }
     } finally {
-      // A failure is thrown once the Service's call has settled too. After the pods, so no Event delays them; one per
-      // kind for both passes (a new cluster's head and workers: one); and when a pass failed too, so what it did is
-      // still said.
+      // Whatever failed is thrown once the Service's call has settled too. The Events come after the pods, so none
+      // delays them; one per kind for both passes (a new cluster's head and workers: one); and when a pass failed
+      // too, so what it did is still said.
       await serviceSettled;
       for (const event of events.all()) await this.event(cluster, event.type, event.reason, event.message);
     }
@@ -363,8 +363,8 @@ export class RayController {
 
   /**
    * Carries the plan's pod calls out: deletes before creates, deletes in full batches, creates in slow-start batches
-   * from `firstCreateBatch` (slow-start.ts); what was done goes to `events`. A failure is thrown once the other calls have settled, their
-   * expectations recorded.
+   * from `firstCreateBatch` (slow-start.ts); what was done goes to `events`. A failure is thrown once the other calls
+   * have settled, their expectations recorded.
    */
   private async carryOut(
     cluster: RayCluster,
