@@ -1,7 +1,7 @@
 import type { KubeClient } from '../kube/client.ts';
 import { EventApi, PodApi, RayClusterApi, ServiceApi } from './api.ts';
 import { AutoscalerLoop, type AutoscalingView, type GcsApi } from './autoscaling.ts';
-import { currentHeadsOf, isEnded, isReady, plan, type Autoscaling, type Plan } from './desired.ts';
+import { currentHeadsOf, isEnded, isReady, plan, serviceIPOf, type Autoscaling, type Plan } from './desired.ts';
 import { Expectations } from './expectations.ts';
 import { apiListWatch, Informer, type ChangeType } from './informer.ts';
 import {
@@ -355,7 +355,7 @@ export class RayController {
     const conflict = await service;
     // The plans saw no Service when this pass made it: the status gives its address all the same.
     const made = liveService ? undefined : this.headService(key, namespace, name);
-    const planned = made ? { ...result.status, serviceIP: made.spec?.clusterIP ?? '' } : result.status;
+    const planned = made ? { ...result.status, serviceIP: serviceIPOf(made) } : result.status;
     const status = conflict ? withServiceConflict(current, planned, conflict) : planned;
     await this.writeStatus(key, cluster, status, log);
     return acted || this.expectations.pendingCreates(key).length > 0;

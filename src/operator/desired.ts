@@ -343,6 +343,11 @@ function errorPlan(cluster: RayCluster, reason: string, notes: Plan['notes'], co
   };
 }
 
+/** The head Service's address as the status gives it: '' until the Service exists. */
+export function serviceIPOf(service: Service | undefined): string {
+  return service?.spec?.clusterIP ?? '';
+}
+
 function servicePorts(service: Service): unknown {
   const spec = service.spec as
     { ports?: { name: string; port: number; targetPort?: unknown }[]; selector?: unknown } | undefined;
@@ -387,7 +392,7 @@ function status(
     desiredWorkers,
     workers: facts.workerStatus,
     head: { podName: facts.head?.metadata.name ?? '', podIP: facts.head?.status?.podIP ?? '' },
-    serviceIP: observed.service?.spec?.clusterIP ?? '',
+    serviceIP: serviceIPOf(observed.service),
     conditions: [
       condition(
         'HeadPodReady',

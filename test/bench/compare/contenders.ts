@@ -247,6 +247,11 @@ function floorClient(state: ClusterState, identity: Identity): KubeHttp {
 /** Stands in for the head's uid in the floor's workers, which have no head to point at: a uid's length. */
 const NO_HEAD_UID = '00000000-0000-0000-0000-000000000000';
 
+/** The template as cluster `c<cluster>` of `namespace`: what the floor's pods and Services are built from. */
+function clusterNamed(template: RayCluster, namespace: string, cluster: number): RayCluster {
+  return { ...template, metadata: { ...template.metadata, name: `c${cluster}`, namespace } };
+}
+
 /**
  * One of the pods rayctl's operator makes for cluster `cluster` (buildPod: its Ray start command, environment, labels
  * and annotation), so that each write and watch event of the floor's pods costs the control plane what an operator's
@@ -254,7 +259,7 @@ const NO_HEAD_UID = '00000000-0000-0000-0000-000000000000';
  * RayCluster exists.
  */
 function floorPod(template: RayCluster, namespace: string, cluster: number, role: Role, name: string): object {
-  const named = { ...template, metadata: { ...template.metadata, name: `c${cluster}`, namespace } };
+  const named = clusterNamed(template, namespace, cluster);
   const podType = named.spec.podTypes.find((t) => t.name === (role === 'head' ? 'rayHeadType' : 'rayWorkerType'));
   if (!podType) throw new Error(`rayctl template has no pod type for the ${role}`);
   const { metadata, spec } = buildPod(named, podType, role, role === 'worker' ? NO_HEAD_UID : undefined);
@@ -264,10 +269,7 @@ function floorPod(template: RayCluster, namespace: string, cluster: number, role
 
 /** The head Service rayctl's operator makes for cluster `cluster` (buildHeadService), without an owner as its pods. */
 function floorService(template: RayCluster, namespace: string, cluster: number): object {
-  const { metadata, ...service } = buildHeadService({
-    ...template,
-    metadata: { ...template.metadata, name: `c${cluster}`, namespace },
-  });
+  const { metadata, ...service } = buildHeadService(clusterNamed(template, namespace, cluster));
   const { ownerReferences: _owned, ...rest } = metadata;
   return { ...service, metadata: rest };
 }
