@@ -103,6 +103,7 @@ function phaseLine(m: Measurement): string {
     `${m.requests} requests`,
     `control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)})`,
     `machine ${Math.round(m.machineBusy * 100)}% busy (${(m.machineStolen * 100).toFixed(1)}% stolen)`,
+    ...(m.kwokFailedStages ? [`kwok had ${m.kwokFailedStages} stage patches refused`] : []),
   ].join(', ');
 }
 
@@ -246,6 +247,8 @@ const METHOD = {
     'utime+stime of the control plane (kube-apiserver, etcd, controller manager, scheduler, kwok) over the same window',
   machineBusy: 'share of all cores busy over the same window (/proc/stat: all but idle and iowait)',
   machineStolen: "share of all cores' time over the same window that the hypervisor gave to others (/proc/stat: steal)",
+  kwokFailedStages:
+    "kwok's log lines 'failed to apply stage' timed within the same window: its pod-ready stage replayed on stale Pending copies of Running pods, which the API server refuses (a second pod IP); many mean kwok fell behind, and the window's wall time includes its replays",
   peakRss: "VmHWM of the operator process at the window's end (its peak since it started)",
   requests:
     "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",

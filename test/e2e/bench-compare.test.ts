@@ -25,6 +25,7 @@ interface Row {
   controlPlaneCpuSeconds: number;
   machineBusy: number;
   machineStolen: number;
+  kwokFailedStages: number | null;
 }
 interface Results {
   operator: { rows: Row[]; measurements: { contender: string; requestsByVerb?: Record<string, number> }[] };
@@ -76,6 +77,8 @@ describe('bench:compare --quick', () => {
         assert.ok(row.machineBusy > 0 && row.machineBusy <= 1, `${row.contender} machine busy ${row.machineBusy}`);
         // Steal is part of busy, so never more.
         assert.ok(row.machineStolen >= 0 && row.machineStolen <= row.machineBusy, `${row.contender} stolen`);
+        // kwok's log was found and read for the window (a count, often 0), not left out.
+        assert.equal(typeof row.kwokFailedStages, 'number', `${row.contender} kwok's refused stages`);
         // Every contender has a process (the floor's only holds the watches): its memory at rest and at peak.
         assert.ok((row.idleRssMb ?? 0) > 0, `${row.contender} idle RSS`);
         // Its own pages are part of it, and not all: every process maps pages of its executable.

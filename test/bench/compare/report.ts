@@ -15,6 +15,7 @@ export interface OperatorRow {
   controlPlaneCpuSeconds: number;
   machineBusy: number;
   machineStolen: number;
+  kwokFailedStages: number | null;
   startedRssMb: number | null;
   idleRssMb: number | null;
   idlePrivateMb: number | null;
@@ -52,6 +53,7 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
       controlPlaneCpuSeconds: median(group.map((m) => m.controlPlaneCpuSeconds)),
       machineBusy: median(group.map((m) => m.machineBusy)),
       machineStolen: median(group.map((m) => m.machineStolen)),
+      kwokFailedStages: medianOrNull(group.map((m) => m.kwokFailedStages)),
       startedRssMb: medianOrNull(group.map((m) => m.startedRssMb)),
       idleRssMb: medianOrNull(group.map((m) => m.idleRssMb)),
       idlePrivateMb: medianOrNull(group.map((m) => m.idlePrivateMb)),
@@ -151,18 +153,22 @@ export function printReport(rows: OperatorRow[], medians: Record<string, Record<
     "  idle MB = VmRSS at rest, 20 s after start, before the first RayCluster (the floor's process holds the watches only),",
   );
   lines.push("  own MB = of that, the process's own pages (RssAnon), the rest being its executable's and libraries',");
-  lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the window):");
+  lines.push("  ctl CPU = control-plane processes' CPU, busy = share of all cores busy, both over the window,");
   lines.push(
-    `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(9)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
+    "  kwok fail = kwok's stage patches refused in the window, its pod-ready replayed on stale pods: many = it fell behind):",
+  );
+  lines.push(
+    `  ${'scenario'.padEnd(16)} ${'contender'.padEnd(14)} ${'pods'.padStart(6)} ${'wall s'.padStart(8)} ` +
       `${'CPU s'.padStart(8)} ${'idle MB'.padStart(7)} ${'own MB'.padStart(6)} ${'RSS MB'.padStart(7)} ${'requests'.padStart(9)} ${'ctl CPU s'.padStart(9)} ` +
-      `${'busy'.padStart(5)} runs`,
+      `${'busy'.padStart(5)} ${'kwok fail'.padStart(9)} runs`,
   );
   for (const r of rows)
     lines.push(
-      `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(9)} ` +
+      `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(14)} ` +
         `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 3).padStart(8)} ` +
         `${fixed(r.idleRssMb, 1).padStart(7)} ${fixed(r.idlePrivateMb, 1).padStart(6)} ${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
-        `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ${r.runs}`,
+        `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ` +
+        `${fixed(r.kwokFailedStages, 0).padStart(9)} ${r.runs}`,
     );
   lines.push('', 'Commands (median wall ms):');
   for (const [operation, ms] of Object.entries(medians))

@@ -9,6 +9,7 @@ import type { KubeHttp } from '../../cluster/kube-http.ts';
 import { tailOf } from '../../cluster/processes.ts';
 import type { Contender, ContenderName, Send } from './contenders.ts';
 import { AUDIT_FLUSH_MS, auditedIdentity, countRequests, type Identity } from './identity.ts';
+import { kwokFailedStages } from './kwok-log.ts';
 import { cpuSecondsByName, cpuSince, machineTicks, readCpu, residentMb } from './measure.ts';
 import { PodWatcher } from './pods.ts';
 
@@ -55,6 +56,11 @@ export interface Measurement {
   machineBusy: number;
   /** Of all the cores' time over the phase, the share the hypervisor gave to others (steal): a slower machine. */
   machineStolen: number;
+  /**
+   * kwok's stage patches the API server refused during the phase (kwok-log.ts): its pod-ready replayed on stale
+   * copies, when kwok fell behind. Null when its log is not at hand.
+   */
+  kwokFailedStages: number | null;
   /** The operator's VmRSS once started and settled (OPERATOR_SETTLE_MS), right before the first RayCluster. */
   startedRssMb: number | null;
   /** Its VmRSS at rest, before the first RayCluster (scenarios with restingMemory; else null). */
@@ -216,6 +222,8 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
   const counted = ctx.state.auditLog
     ? await countRequests(ctx.state.auditLog, run.identity.user, fromMs, toMs)
     : undefined;
+  const kwok = ctx.state.processes.find((p) => p.name === 'kwok');
+  const kwokFailed = kwok ? await kwokFailedStages(kwok.log, fromMs, toMs) : null;
   return {
     contender: run.contender.name,
     scenario: run.scenario.id,
@@ -231,6 +239,7 @@ async function measurePhase(ctx: ScenarioContext, run: PhaseRun, steps: [pods: n
     controlPlaneCpuByProcess,
     machineBusy,
     machineStolen,
+    kwokFailedStages: kwokFailed,
     startedRssMb: run.startedRssMb,
     idleRssMb: run.idleRssMb,
     idlePrivateMb: run.idlePrivateMb,
