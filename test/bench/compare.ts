@@ -32,7 +32,7 @@ import {
 import { floor, kubeRay, leastOperator, rayctl, type Contender } from './compare/contenders.ts';
 import { kubeRayBuild } from './compare/kuberay.ts';
 import { rotated } from './compare/measure.ts';
-import { cliMedians, cliRatios, operatorRatios, operatorRows, printReport } from './compare/report.ts';
+import { cliMedians, cliRatios, operatorRatios, operatorRows, printReport, wallText } from './compare/report.ts';
 import {
   controlPlaneQuiet,
   runScenario,
@@ -95,10 +95,10 @@ const byProcess = (seconds: Record<string, number>) =>
 
 /** One phase's numbers, logged as the run goes. */
 function phaseLine(m: Measurement): string {
-  const steps = m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map((s) => s.toFixed(1)).join(' + ')} s)` : '';
+  const steps = m.stepSeconds.length > 1 ? ` (steps ${m.stepSeconds.map(wallText).join(' + ')} s)` : '';
   const mainThread = m.mainThreadCpuSeconds === null ? '' : ` (main thread ${m.mainThreadCpuSeconds.toFixed(3)} s)`;
   return [
-    `${m.phase}: ${m.wallSeconds.toFixed(1)} s${steps}`,
+    `${m.phase}: ${wallText(m.wallSeconds)} s${steps}`,
     `CPU ${m.cpuSeconds === null ? 'n/a' : `${m.cpuSeconds.toFixed(3)} s${mainThread}${m.cpuExact ? '' : ' in ticks'}`}`,
     `${m.requests} requests`,
     `control plane CPU ${m.controlPlaneCpuSeconds.toFixed(1)} s (${byProcess(m.controlPlaneCpuByProcess)})`,
@@ -253,6 +253,8 @@ const METHOD = {
   requests:
     "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",
   operators: 'both with reconcile concurrency 10 and client-side QPS 1000 / burst 2000; no autoscaling',
+  ratios:
+    'A/B of the medians; runs: the lowest and highest A/B within one repetition that both ran (for the operators the same scenario, phase and repetition; for the commands the same round), where there were at least two',
   repeats: {
     operatorScenarios: operatorRepeat,
     operatorScenariosOver2000Pods: 1,
@@ -276,7 +278,7 @@ interface Collected {
 function writeResults(file: string, state: ClusterState, collected: Collected) {
   const rows = operatorRows(collected.measurements);
   const medians = cliMedians(collected.samples);
-  const ratios = [...operatorRatios(rows), ...cliRatios(medians)];
+  const ratios = [...operatorRatios(rows, collected.measurements), ...cliRatios(collected.samples)];
   mkdirSync(dirname(file), { recursive: true });
   const results = {
     date: new Date().toISOString(),

@@ -1,4 +1,6 @@
-// The table and the ratios: medians over repetitions, and "A/B" ratios of medians measured in the same run.
+// The table and the ratios: medians over repetitions, and "A/B" ratios of medians measured in the same run, each with
+// the lowest and highest A/B of the repetitions both ran: whether a ratio's distance from a goal is more than the
+// runs' own spread.
 import type { Samples } from './cli.ts';
 import { median } from './measure.ts';
 import type { Measurement } from './scenarios.ts';
@@ -25,7 +27,16 @@ export interface OperatorRow {
 
 export interface Ratio {
   label: string;
+  /** A's median over B's. */
   value: number;
+  /** A over B within each repetition both ran (for an operator: same scenario, phase and repetition). */
+  runs?: RunsRange;
+}
+
+export interface RunsRange {
+  low: number;
+  high: number;
+  pairs: number;
 }
 
 const medianOrNull = (values: (number | null)[]): number | null => {
@@ -63,62 +74,86 @@ export function operatorRows(measurements: Measurement[]): OperatorRow[] {
   });
 }
 
-function ratio(label: string, ours: number | null | undefined, theirs: number | null | undefined): Ratio[] {
-  return ours && theirs ? [{ label, value: ours / theirs }] : [];
+/** The lowest and highest of ours[i] / theirs[i] over the repetitions with both; undefined for fewer than two. */
+export function runsRange(ours: (number | null)[], theirs: (number | null)[]): RunsRange | undefined {
+  const each = ours.flatMap((value, i) => {
+    const other = theirs[i];
+    return value && other ? [value / other] : [];
+  });
+  return each.length > 1 ? { low: Math.min(...each), high: Math.max(...each), pairs: each.length } : undefined;
 }
 
-export function operatorRatios(rows: OperatorRow[]): Ratio[] {
-  const find = (scenario: string, phase: string, contender: string) =>
-    rows.find((r) => r.scenario === scenario && r.phase === phase && r.contender === contender);
+function ratio(
+  label: string,
+  ours: number | null | undefined,
+  theirs: number | null | undefined,
+  runs?: RunsRange,
+): Ratio[] {
+  return ours && theirs ? [{ label, value: ours / theirs, ...(runs ? { runs } : {}) }] : [];
+}
+
+type ComparedMetric =
+  'wallSeconds' | 'cpuSeconds' | 'peakRssMb' | 'idleRssMb' | 'idlePrivateMb' | 'requests' | 'controlPlaneCpuSeconds';
+
+/** One contender's row of a phase and its measurements, indexed by repetition (a hole where a run failed). */
+interface Side {
+  row: OperatorRow | undefined;
+  byRepetition: (Measurement | undefined)[];
+}
+
+export function operatorRatios(rows: OperatorRow[], measurements: Measurement[]): Ratio[] {
   const phases = [...new Set(rows.map((r) => `${r.scenario}|${r.phase}`))];
   return phases.flatMap((key) => {
     const [scenario, phase] = key.split('|') as [string, string];
     const name = phase === 'create' ? scenario : `${scenario} churn`;
+    const side = (contender: string): Side => {
+      const byRepetition: (Measurement | undefined)[] = [];
+      for (const m of measurements)
+        if (m.scenario === scenario && m.phase === phase && m.contender === contender) byRepetition[m.repetition] = m;
+      const row = rows.find((r) => r.scenario === scenario && r.phase === phase && r.contender === contender);
+      return { row, byRepetition };
+    };
+    const compare = (label: string, ours: Side, theirs: Side, metric: ComparedMetric): Ratio[] => {
+      const values = (s: Side) => s.byRepetition.map((m) => m?.[metric] ?? null);
+      return ratio(label, ours.row?.[metric], theirs.row?.[metric], runsRange(values(ours), values(theirs)));
+    };
     const [rayctl, kuberay, floor, least, floorServices] = [
       'rayctl',
       'kuberay',
       'floor',
       'least',
       'floor-services',
-    ].map((c) => find(scenario, phase, c));
+    ].map(side) as [Side, Side, Side, Side, Side];
     return [
-      ...ratio(`${name}: rayctl/KubeRay wall`, rayctl?.wallSeconds, kuberay?.wallSeconds),
-      ...ratio(`${name}: rayctl/KubeRay CPU`, rayctl?.cpuSeconds, kuberay?.cpuSeconds),
-      ...ratio(`${name}: rayctl/KubeRay peak RSS`, rayctl?.peakRssMb, kuberay?.peakRssMb),
+      ...compare(`${name}: rayctl/KubeRay wall`, rayctl, kuberay, 'wallSeconds'),
+      ...compare(`${name}: rayctl/KubeRay CPU`, rayctl, kuberay, 'cpuSeconds'),
+      ...compare(`${name}: rayctl/KubeRay peak RSS`, rayctl, kuberay, 'peakRssMb'),
       ...(phase === 'create' && scenario === '1x10'
         ? [
-            ...ratio('idle RSS: rayctl/KubeRay', rayctl?.idleRssMb, kuberay?.idleRssMb),
+            ...compare('idle RSS: rayctl/KubeRay', rayctl, kuberay, 'idleRssMb'),
             // Node.js, https and an operator's three watches, nothing else: the least a Node.js operator can be.
-            ...ratio('idle RSS: node floor/KubeRay', floor?.idleRssMb, kuberay?.idleRssMb),
+            ...compare('idle RSS: node floor/KubeRay', floor, kuberay, 'idleRssMb'),
             // The rest of VmRSS is pages of the executable and its libraries, which no code run by it can cut.
-            ...ratio('idle private memory: rayctl/KubeRay', rayctl?.idlePrivateMb, kuberay?.idlePrivateMb),
-            ...ratio('idle private memory: node floor/KubeRay', floor?.idlePrivateMb, kuberay?.idlePrivateMb),
+            ...compare('idle private memory: rayctl/KubeRay', rayctl, kuberay, 'idlePrivateMb'),
+            ...compare('idle private memory: node floor/KubeRay', floor, kuberay, 'idlePrivateMb'),
           ]
         : []),
-      ...ratio(`${name}: rayctl/KubeRay requests`, rayctl?.requests, kuberay?.requests),
-      ...ratio(`${name}: rayctl/floor wall`, rayctl?.wallSeconds, floor?.wallSeconds),
-      ...ratio(`${name}: KubeRay/floor wall`, kuberay?.wallSeconds, floor?.wallSeconds),
-      ...ratio(`${name}: rayctl/floor requests`, rayctl?.requests, floor?.requests),
+      ...compare(`${name}: rayctl/KubeRay requests`, rayctl, kuberay, 'requests'),
+      ...compare(`${name}: rayctl/floor wall`, rayctl, floor, 'wallSeconds'),
+      ...compare(`${name}: KubeRay/floor wall`, kuberay, floor, 'wallSeconds'),
+      ...compare(`${name}: rayctl/floor requests`, rayctl, floor, 'requests'),
       // On a saturated machine, what the control plane does for an operator's requests and objects costs wall time.
-      ...ratio(
-        `${name}: rayctl/floor control-plane CPU`,
-        rayctl?.controlPlaneCpuSeconds,
-        floor?.controlPlaneCpuSeconds,
-      ),
-      ...ratio(
-        `${name}: KubeRay/floor control-plane CPU`,
-        kuberay?.controlPlaneCpuSeconds,
-        floor?.controlPlaneCpuSeconds,
-      ),
-      ...ratio(`${name}: KubeRay/floor requests`, kuberay?.requests, floor?.requests),
+      ...compare(`${name}: rayctl/floor control-plane CPU`, rayctl, floor, 'controlPlaneCpuSeconds'),
+      ...compare(`${name}: KubeRay/floor control-plane CPU`, kuberay, floor, 'controlPlaneCpuSeconds'),
+      ...compare(`${name}: KubeRay/floor requests`, kuberay, floor, 'requests'),
       // --least-operator: how far from the floor any operator of these pods is, and rayctl from that operator.
-      ...ratio(`${name}: least operator/floor wall`, least?.wallSeconds, floor?.wallSeconds),
-      ...ratio(`${name}: rayctl/least operator wall`, rayctl?.wallSeconds, least?.wallSeconds),
-      ...ratio(`${name}: rayctl/least operator CPU`, rayctl?.cpuSeconds, least?.cpuSeconds),
-      ...ratio(`${name}: least operator/KubeRay CPU`, least?.cpuSeconds, kuberay?.cpuSeconds),
+      ...compare(`${name}: least operator/floor wall`, least, floor, 'wallSeconds'),
+      ...compare(`${name}: rayctl/least operator wall`, rayctl, least, 'wallSeconds'),
+      ...compare(`${name}: rayctl/least operator CPU`, rayctl, least, 'cpuSeconds'),
+      ...compare(`${name}: least operator/KubeRay CPU`, least, kuberay, 'cpuSeconds'),
       // --floor-services: what the head Services alone cost, and rayctl against the floor that makes them too.
-      ...ratio(`${name}: floor with Services/floor wall`, floorServices?.wallSeconds, floor?.wallSeconds),
-      ...ratio(`${name}: rayctl/floor with Services wall`, rayctl?.wallSeconds, floorServices?.wallSeconds),
+      ...compare(`${name}: floor with Services/floor wall`, floorServices, floor, 'wallSeconds'),
+      ...compare(`${name}: rayctl/floor with Services wall`, rayctl, floorServices, 'wallSeconds'),
     ];
   });
 }
@@ -133,19 +168,26 @@ export function cliMedians(samples: Samples): Record<string, Record<string, numb
   );
 }
 
-export function cliRatios(medians: Record<string, Record<string, number>>): Ratio[] {
-  return Object.entries(medians).flatMap(([operation, ms]) => {
-    if (ms['node -e 0'] !== undefined) return ratio(`rayctl/node -e 0 ${operation}`, ms.rayctl, ms['node -e 0']);
+/** The commands' ratios of medians; each contender's samples of an operation are in the order of repetitions (cli.ts). */
+export function cliRatios(samples: Samples): Ratio[] {
+  return Object.entries(samples).flatMap(([operation, ms]) => {
+    const compare = (label: string, ours: string, theirs: string): Ratio[] => {
+      const [a, b] = [ms[ours], ms[theirs]];
+      return a && b ? ratio(label, median(a), median(b), runsRange(a, b)) : [];
+    };
+    if (ms['node -e 0']) return compare(`rayctl/node -e 0 ${operation}`, 'rayctl', 'node -e 0');
     return [
-      ...ratio(`rayctl/helm3 ${operation}`, ms.rayctl, ms.helm3),
-      ...ratio(`rayctl/helm4 ${operation}`, ms.rayctl, ms.helm4),
+      ...compare(`rayctl/helm3 ${operation}`, 'rayctl', 'helm3'),
+      ...compare(`rayctl/helm4 ${operation}`, 'rayctl', 'helm4'),
       // What Node.js alone pays for the same number of API calls: the part of rayctl's time no code of ours can cut.
-      ...ratio(`node floor/helm3 ${operation}`, ms['node floor'], ms.helm3),
+      ...compare(`node floor/helm3 ${operation}`, 'node floor', 'helm3'),
     ];
   });
 }
 
 const fixed = (value: number | null, digits: number) => (value === null ? 'n/a' : value.toFixed(digits));
+/** A wall time to the ms below 10 s (1×10's 0.1–0.3 s runs), else to the 10 ms. */
+export const wallText = (seconds: number) => seconds.toFixed(seconds < 10 ? 3 : 2);
 
 export function printReport(rows: OperatorRow[], medians: Record<string, Record<string, number>>, ratios: Ratio[]) {
   const lines = ['', 'Operators (median; wall = until every pod is Running and Ready;'];
@@ -165,7 +207,7 @@ export function printReport(rows: OperatorRow[], medians: Record<string, Record<
   for (const r of rows)
     lines.push(
       `  ${(r.phase === 'create' ? r.scenario : `${r.scenario} churn`).padEnd(16)} ${r.contender.padEnd(14)} ` +
-        `${String(r.pods).padStart(6)} ${fixed(r.wallSeconds, 1).padStart(8)} ${fixed(r.cpuSeconds, 3).padStart(8)} ` +
+        `${String(r.pods).padStart(6)} ${wallText(r.wallSeconds).padStart(8)} ${fixed(r.cpuSeconds, 3).padStart(8)} ` +
         `${fixed(r.idleRssMb, 1).padStart(7)} ${fixed(r.idlePrivateMb, 1).padStart(6)} ${fixed(r.peakRssMb, 0).padStart(7)} ${fixed(r.requests, 0).padStart(9)} ` +
         `${fixed(r.controlPlaneCpuSeconds, 1).padStart(9)} ${`${Math.round(r.machineBusy * 100)}%`.padStart(5)} ` +
         `${fixed(r.kwokFailedStages, 0).padStart(9)} ${r.runs}`,
@@ -178,7 +220,14 @@ export function printReport(rows: OperatorRow[], medians: Record<string, Record<
           .map(([contender, value]) => `${contender} ${value.toFixed(0)}`)
           .join('   '),
     );
-  lines.push('', 'Ratios (A/B of medians; < 1× means A used less):');
-  for (const r of ratios) lines.push(`  ${r.label.padEnd(44)} ${r.value.toFixed(2)}×`);
+  lines.push(
+    '',
+    'Ratios (A/B of medians; < 1× means A used less; runs: the lowest and highest A/B of one repetition):',
+  );
+  for (const r of ratios)
+    lines.push(
+      `  ${r.label.padEnd(44)} ${r.value.toFixed(2)}×` +
+        (r.runs ? `   runs ${r.runs.low.toFixed(2)}–${r.runs.high.toFixed(2)}× (${r.runs.pairs})` : ''),
+    );
   console.log(lines.join('\n'));
 }
