@@ -278,7 +278,7 @@ interface Collected {
 function writeResults(file: string, state: ClusterState, collected: Collected) {
   const rows = operatorRows(collected.measurements);
   const medians = cliMedians(collected.samples);
-  const ratios = [...operatorRatios(rows, collected.measurements), ...cliRatios(collected.samples)];
+  const ratios = [...operatorRatios(collected.measurements), ...cliRatios(collected.samples)];
   mkdirSync(dirname(file), { recursive: true });
   const results = {
     date: new Date().toISOString(),

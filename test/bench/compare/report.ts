@@ -95,27 +95,25 @@ function ratio(
 type ComparedMetric =
   'wallSeconds' | 'cpuSeconds' | 'peakRssMb' | 'idleRssMb' | 'idlePrivateMb' | 'requests' | 'controlPlaneCpuSeconds';
 
-/** One contender's row of a phase and its measurements, indexed by repetition (a hole where a run failed). */
-interface Side {
-  row: OperatorRow | undefined;
-  byRepetition: (Measurement | undefined)[];
-}
+/** One contender's measurements of a phase, indexed by repetition (a hole where a run failed). */
+type Side = (Measurement | undefined)[];
 
-export function operatorRatios(rows: OperatorRow[], measurements: Measurement[]): Ratio[] {
-  const phases = [...new Set(rows.map((r) => `${r.scenario}|${r.phase}`))];
+/** The ratios of the operators' medians (the table's, operatorRows), each with its runs' range. */
+export function operatorRatios(measurements: Measurement[]): Ratio[] {
+  const phases = [...new Set(measurements.map((m) => `${m.scenario}|${m.phase}`))];
   return phases.flatMap((key) => {
     const [scenario, phase] = key.split('|') as [string, string];
     const name = phase === 'create' ? scenario : `${scenario} churn`;
     const side = (contender: string): Side => {
-      const byRepetition: (Measurement | undefined)[] = [];
+      const byRepetition: Side = [];
       for (const m of measurements)
         if (m.scenario === scenario && m.phase === phase && m.contender === contender) byRepetition[m.repetition] = m;
-      const row = rows.find((r) => r.scenario === scenario && r.phase === phase && r.contender === contender);
-      return { row, byRepetition };
+      return byRepetition;
     };
     const compare = (label: string, ours: Side, theirs: Side, metric: ComparedMetric): Ratio[] => {
-      const values = (s: Side) => s.byRepetition.map((m) => m?.[metric] ?? null);
-      return ratio(label, ours.row?.[metric], theirs.row?.[metric], runsRange(values(ours), values(theirs)));
+      const values = (side: Side) => side.map((m) => m?.[metric] ?? null);
+      const [a, b] = [values(ours), values(theirs)];
+      return ratio(label, medianOrNull(a), medianOrNull(b), runsRange(a, b));
     };
     const [rayctl, kuberay, floor, least, floorServices] = [
       'rayctl',

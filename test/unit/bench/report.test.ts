@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cliRatios, operatorRatios, operatorRows, runsRange, type Ratio } from '../../bench/compare/report.ts';
+import { cliRatios, operatorRatios, runsRange, type Ratio } from '../../bench/compare/report.ts';
 import type { Measurement } from '../../bench/compare/scenarios.ts';
 
 /** A 100×10 create window of `contender`'s `repetition`, with the given CPU seconds; the rest does not matter here. */
@@ -40,7 +40,7 @@ describe('bench:compare ratios', () => {
       run('rayctl', 2, 2.1),
       run('kuberay', 2, 7.0),
     ];
-    const cpu = byLabel(operatorRatios(operatorRows(measurements), measurements), '100x10: rayctl/KubeRay CPU');
+    const cpu = byLabel(operatorRatios(measurements), '100x10: rayctl/KubeRay CPU');
     // Medians 2.0 and 6.4; the runs 2.0/6.0, 1.6/6.4 and 2.1/7.0.
     assert.equal(cpu?.value, 2.0 / 6.4);
     assert.deepEqual(cpu?.runs, { low: 0.25, high: 2.0 / 6.0, pairs: 3 });
@@ -57,7 +57,7 @@ describe('bench:compare ratios', () => {
       run('rayctl', 3, 2.8),
       run('kuberay', 3, 7.0),
     ];
-    const cpu = byLabel(operatorRatios(operatorRows(measurements), measurements), '100x10: rayctl/KubeRay CPU');
+    const cpu = byLabel(operatorRatios(measurements), '100x10: rayctl/KubeRay CPU');
     assert.deepEqual(cpu?.runs, { low: 2.0 / 6.0, high: 2.8 / 7.0, pairs: 2 });
   });
 
