@@ -254,7 +254,7 @@ const METHOD = {
     "kube-apiserver audit log: each contender has its own client certificate (user) in an audited group; requests received in the window, a watch counting once when opened; RayClusters are created and scaled by the harness's own identity, which is not counted",
   operators: 'both with reconcile concurrency 10 and client-side QPS 1000 / burst 2000; no autoscaling',
   ratios:
-    'A/B of the medians; runs: the lowest and highest A/B within one repetition that both ran (for the operators the same scenario, phase and repetition; for the commands the same round), where there were at least two',
+    'A/B of the medians; runs: the lowest and highest A/B within one repetition that both ran (for the operators the same scenario, phase and repetition; for the commands the same round), where there were at least two; a churn phase also has the wall ratios of each of its steps (step 1 scales 10 → 20 workers, step 2 20 → 5), against the floor',
   repeats: {
     operatorScenarios: operatorRepeat,
     operatorScenariosOver2000Pods: 1,

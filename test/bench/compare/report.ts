@@ -110,11 +110,24 @@ export function operatorRatios(measurements: Measurement[]): Ratio[] {
         if (m.scenario === scenario && m.phase === phase && m.contender === contender) byRepetition[m.repetition] = m;
       return byRepetition;
     };
-    const compare = (label: string, ours: Side, theirs: Side, metric: ComparedMetric): Ratio[] => {
-      const values = (side: Side) => side.map((m) => m?.[metric] ?? null);
+    const compareValues = (label: string, ours: Side, theirs: Side, value: (m: Measurement) => number | null) => {
+      const values = (side: Side) => side.map((m) => (m ? value(m) : null));
       const [a, b] = [values(ours), values(theirs)];
       return ratio(label, medianOrNull(a), medianOrNull(b), runsRange(a, b));
     };
+    const compare = (label: string, ours: Side, theirs: Side, metric: ComparedMetric): Ratio[] =>
+      compareValues(label, ours, theirs, (m) => m[metric]);
+    // A churn phase's steps one by one (scale up, then down): which of them a gap in the phase's wall comes from.
+    const steps = Math.max(
+      0,
+      ...measurements.filter((m) => `${m.scenario}|${m.phase}` === key).map((m) => m.stepSeconds.length),
+    );
+    const compareSteps = (who: string, ours: Side, theirs: Side): Ratio[] =>
+      steps < 2
+        ? []
+        : Array.from({ length: steps }, (_, step) =>
+            compareValues(`${name} step ${step + 1}: ${who} wall`, ours, theirs, (m) => m.stepSeconds[step] ?? null),
+          ).flat();
     const [rayctl, kuberay, floor, least, floorServices] = [
       'rayctl',
       'kuberay',
@@ -139,6 +152,8 @@ export function operatorRatios(measurements: Measurement[]): Ratio[] {
       ...compare(`${name}: rayctl/KubeRay requests`, rayctl, kuberay, 'requests'),
       ...compare(`${name}: rayctl/floor wall`, rayctl, floor, 'wallSeconds'),
       ...compare(`${name}: KubeRay/floor wall`, kuberay, floor, 'wallSeconds'),
+      ...compareSteps('rayctl/floor', rayctl, floor),
+      ...compareSteps('KubeRay/floor', kuberay, floor),
       ...compare(`${name}: rayctl/floor requests`, rayctl, floor, 'requests'),
       // On a saturated machine, what the control plane does for an operator's requests and objects costs wall time.
       ...compare(`${name}: rayctl/floor control-plane CPU`, rayctl, floor, 'controlPlaneCpuSeconds'),

@@ -61,6 +61,32 @@ describe('bench:compare ratios', () => {
     assert.deepEqual(cpu?.runs, { low: 2.0 / 6.0, high: 2.8 / 7.0, pairs: 2 });
   });
 
+  it("compare each churn step's wall with the floor's same step", () => {
+    const churn = (contender: Measurement['contender'], repetition: number, steps: number[]): Measurement => ({
+      ...run(contender, repetition, 1),
+      phase: 'churn',
+      wallSeconds: steps.reduce((a, b) => a + b, 0),
+      stepSeconds: steps,
+    });
+    const ratios = operatorRatios([
+      churn('floor', 0, [18, 10]),
+      churn('rayctl', 0, [18, 12]),
+      churn('floor', 1, [20, 8]),
+      churn('rayctl', 1, [18, 9]),
+    ]);
+    // Step 2: medians 10.5 and 9; the runs 12/10 and 9/8.
+    assert.deepEqual(byLabel(ratios, '100x10 churn step 2: rayctl/floor wall'), {
+      label: '100x10 churn step 2: rayctl/floor wall',
+      value: 10.5 / 9,
+      runs: { low: 1.125, high: 1.2, pairs: 2 },
+    });
+    assert.equal(byLabel(ratios, '100x10 churn step 1: rayctl/floor wall')?.value, 18 / 19);
+    // A phase of one step (a create) has no step ratios, nor a contender that did not run.
+    assert.equal(byLabel(ratios, '100x10 churn step 1: KubeRay/floor wall'), undefined);
+    const create = operatorRatios([run('floor', 0, 1), run('rayctl', 0, 1)]);
+    assert.equal(create.filter((r) => r.label.includes('step')).length, 0);
+  });
+
   it('give no range for a single pair', () => {
     assert.equal(runsRange([2], [4]), undefined);
     assert.equal(runsRange([2, 3], [4, null]), undefined);
