@@ -104,10 +104,10 @@ export function operatorRatios(measurements: Measurement[]): Ratio[] {
   return phases.flatMap((key) => {
     const [scenario, phase] = key.split('|') as [string, string];
     const name = phase === 'create' ? scenario : `${scenario} churn`;
+    const ofPhase = measurements.filter((m) => m.scenario === scenario && m.phase === phase);
     const side = (contender: string): Side => {
       const byRepetition: Side = [];
-      for (const m of measurements)
-        if (m.scenario === scenario && m.phase === phase && m.contender === contender) byRepetition[m.repetition] = m;
+      for (const m of ofPhase) if (m.contender === contender) byRepetition[m.repetition] = m;
       return byRepetition;
     };
     const compareValues = (label: string, ours: Side, theirs: Side, value: (m: Measurement) => number | null) => {
@@ -118,10 +118,7 @@ export function operatorRatios(measurements: Measurement[]): Ratio[] {
     const compare = (label: string, ours: Side, theirs: Side, metric: ComparedMetric): Ratio[] =>
       compareValues(label, ours, theirs, (m) => m[metric]);
     // A churn phase's steps one by one (scale up, then down): which of them a gap in the phase's wall comes from.
-    const steps = Math.max(
-      0,
-      ...measurements.filter((m) => `${m.scenario}|${m.phase}` === key).map((m) => m.stepSeconds.length),
-    );
+    const steps = Math.max(0, ...ofPhase.map((m) => m.stepSeconds.length));
     const compareSteps = (who: string, ours: Side, theirs: Side): Ratio[] =>
       steps < 2
         ? []
