@@ -106,6 +106,27 @@ function rayctlTemplate(workers: number): { crd: object; cluster: RayCluster } {
   return { crd, cluster };
 }
 
+let nodeOptions: string[] | undefined;
+
+/**
+ * The options the chart's operator Deployment gives node (those before its inline script, but the one that says how
+ * to read that script), so that the bundle runs here as it does in the cluster.
+ */
+function chartNodeOptions(): string[] {
+  if (nodeOptions) return nodeOptions;
+  const args = ['template', 'placeholder', '-n', 'placeholder', '--operator-only'];
+  const result = spawnSync(process.execPath, [rayctlBin, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
+  type Deployment = { kind: string; spec: { template: { spec: { containers: { command?: string[] }[] } } } };
+  const deployment = (yaml.loadAll(result.stdout) as Deployment[]).find((o) => o?.kind === 'Deployment');
+  const command = deployment?.spec.template.spec.containers[0]?.command ?? [];
+  const script = command.indexOf('-e');
+  if (command[0] !== 'node' || script < 0)
+    throw new Error(`the chart's operator runs ${command.join(' ')}, not node -e`);
+  nodeOptions = command.slice(1, script).filter((option) => !option.startsWith('--input-type='));
+  return nodeOptions;
+}
+
 /** The pod template of each of rayctl's pod types: what KubeRay's RayClusters are given, so both start from it. */
 export function rayctlPodSpecs(): { head: object; worker: object } {
   const { cluster } = rayctlTemplate(1);
@@ -126,12 +147,17 @@ export const rayctl: Contender = {
     await established(admin, name);
   },
   start(identity, logFile) {
-    // The operator bundle, as the chart's Deployment runs it (`rayctl operator` is the same code behind the CLI's
-    // entry, ~4 MB more at rest).
+    // The operator bundle, with node's options, as the chart's Deployment runs it (`rayctl operator` is the same code
+    // behind the CLI's entry, ~4 MB more at rest).
     const args = ['--metrics-addr', '0', '--log-level', 'warn', '--concurrency', String(CONCURRENCY)];
     // No autoscaling: a simulated head has no GCS to poll. QPS and burst are the defaults, said here for clarity.
     args.push('--autoscaler-poll-period', '0', '--qps', String(QPS), '--burst-limit', String(BURST));
-    return spawnLogged(process.execPath, [operatorBundle, ...args], identity.kubeconfig, logFile);
+    return spawnLogged(
+      process.execPath,
+      [...chartNodeOptions(), operatorBundle, ...args],
+      identity.kubeconfig,
+      logFile,
+    );
   },
   create(admin, _identity, namespace, clusters, workers) {
     const { cluster } = rayctlTemplate(workers);
@@ -155,12 +181,20 @@ export const rayctl: Contender = {
   },
 };
 
-/** rayctl's RayClusters, run by the least operator that makes rayctl's pods (least-operator.ts) instead of rayctl's. */
+/**
+ * rayctl's RayClusters, run by the least operator that makes rayctl's pods (least-operator.ts) instead of rayctl's,
+ * with the same node options.
+ */
 export const leastOperator: Contender = {
   ...rayctl,
   name: 'least',
   start: (identity, logFile) =>
-    spawnLogged(process.execPath, ['--import', 'tsx', leastOperatorFile], identity.kubeconfig, logFile),
+    spawnLogged(
+      process.execPath,
+      [...chartNodeOptions(), '--import', 'tsx', leastOperatorFile],
+      identity.kubeconfig,
+      logFile,
+    ),
 };
 
 // --- KubeRay ---

@@ -105,6 +105,8 @@ describe('the operator Deployment', () => {
     const command = at(container, 'command') as string[];
     assert.deepEqual([command[0], command.at(-1)], ['node', '--']);
     assert.match(command.join(' '), /gunzipSync\(fs\.readFileSync\('\/opt\/rayctl\/operator\.mjs\.gz'\)\)/);
+    // node's own options come before its inline script; after `--` they would be the operator's, which refuses them.
+    assert.deepEqual(command.slice(1, command.indexOf('-e')), ['--single-threaded-gc', '--input-type=module']);
     assert.equal(at(pod, 'serviceAccountName'), 'ray-operator-serviceaccount');
   });
 
