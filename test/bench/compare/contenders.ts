@@ -94,15 +94,20 @@ async function established(admin: KubeHttp, name: string): Promise<void> {
 
 // --- rayctl ---
 
+/** The documents `rayctl template placeholder -n placeholder ...flags` renders. */
+function rendered(flags: string[]): unknown[] {
+  const args = ['template', 'placeholder', '-n', 'placeholder', ...flags];
+  const result = spawnSync(process.execPath, [rayctlBin, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
+  return yaml.loadAll(result.stdout);
+}
+
 /** rayctl's RayCluster and CRD as `rayctl template --cluster-only` renders them, with the small pod resources. */
 function rayctlTemplate(workers: number): { crd: object; cluster: RayCluster } {
   const small = ['rayWorkerType', 'rayHeadType'].map((t) => `podTypes.${t}.CPU=100m,podTypes.${t}.memory=128Mi`);
-  const args = ['template', 'placeholder', '-n', 'placeholder', '--cluster-only', '--include-crds'];
-  args.push('--set', small.join(','), '--min-workers', `rayWorkerType=${workers}`);
-  args.push('--max-workers', `rayWorkerType=${workers}`);
-  const result = spawnSync(process.execPath, [rayctlBin, ...args], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
-  const [crd, cluster] = yaml.loadAll(result.stdout) as [object, RayCluster];
+  const flags = ['--cluster-only', '--include-crds', '--set', small.join(',')];
+  flags.push('--min-workers', `rayWorkerType=${workers}`, '--max-workers', `rayWorkerType=${workers}`);
+  const [crd, cluster] = rendered(flags) as [object, RayCluster];
   return { crd, cluster };
 }
 
@@ -114,11 +119,8 @@ let nodeOptions: string[] | undefined;
  */
 function chartNodeOptions(): string[] {
   if (nodeOptions) return nodeOptions;
-  const args = ['template', 'placeholder', '-n', 'placeholder', '--operator-only'];
-  const result = spawnSync(process.execPath, [rayctlBin, ...args], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`rayctl template failed: ${result.stderr}`);
   type Deployment = { kind: string; spec: { template: { spec: { containers: { command?: string[] }[] } } } };
-  const deployment = (yaml.loadAll(result.stdout) as Deployment[]).find((o) => o?.kind === 'Deployment');
+  const deployment = (rendered(['--operator-only']) as Deployment[]).find((o) => o?.kind === 'Deployment');
   const command = deployment?.spec.template.spec.containers[0]?.command ?? [];
   const script = command.indexOf('-e');
   if (command[0] !== 'node' || script < 0)
